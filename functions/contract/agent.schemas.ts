@@ -1,0 +1,95 @@
+import { z } from '@hono/zod-openapi';
+import { EntrySchema } from './entry.schemas.ts';
+import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetSchema } from './policy.schemas.ts';
+
+/**
+ * The agent protocol's wire shapes (docs/protocol.md). The agent imports only the *types* from here,
+ * so its bundle carries no zod; the API validates every request with these schemas.
+ */
+const hash = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a node hash is 22 base64url characters');
+
+export const EnrollRequestSchema = z.strictObject({
+  hostname: z.string().min(1).max(253),
+  platform: z.enum(['linux', 'windows']),
+  agentVersion: z.string().min(1).max(64),
+  tag: z.string().min(1).max(128).optional(),
+});
+export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
+
+export const EnrollResponseSchema = z.object({ serverId: z.string(), tenantId: z.string(), credential: z.string() });
+export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
+
+export const AgentPolicySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Effective state: the policy's own state with the server's fimState override applied. */
+  state: PolicyStateSchema,
+  hashAlgorithm: HashAlgorithmSchema,
+  cpuUsage: CpuUsageSchema,
+  fullRehashEvery: z.number().int(),
+  targets: z.array(TargetSchema),
+});
+export type AgentPolicy = z.infer<typeof AgentPolicySchema>;
+
+export const ScanKindSchema = z.enum(['baseline', 'scheduled', 'on-demand', 'agent-start', 'real-time']);
+export type ScanKind = z.infer<typeof ScanKindSchema>;
+
+export const CheckInRequestSchema = z.strictObject({
+  agentVersion: z.string().min(1).max(64),
+  /** The config version the agent holds; the answer carries config only when it differs. */
+  configVersion: z.string().max(64).nullable().default(null),
+  /** True on the first check-in after the agent process started (for scanOnAgentStart). */
+  starting: z.boolean().default(false),
+  /** Whether real-time watching works on this host (shown to users). */
+  watching: z.enum(['active', 'unavailable', 'off']).optional(),
+});
+export type CheckInRequest = z.input<typeof CheckInRequestSchema>;
+
+export const PendingScanSchema = z.object({ id: z.string(), kind: ScanKindSchema, requestedAt: z.string() });
+export type PendingScan = z.infer<typeof PendingScanSchema>;
+
+export const CheckInResponseSchema = z.object({
+  serverId: z.string(),
+  configVersion: z.string(),
+  /** null when the agent's configVersion is current. */
+  config: z.object({ policies: z.array(AgentPolicySchema) }).nullable(),
+  pendingScans: z.array(PendingScanSchema),
+  checkInIntervalSeconds: z.number().int(),
+});
+export type CheckInResponse = z.infer<typeof CheckInResponseSchema>;
+
+export const CreateAgentScanSchema = z.strictObject({ kind: z.enum(['on-demand', 'agent-start', 'real-time']) });
+export type CreateAgentScan = z.infer<typeof CreateAgentScanSchema>;
+
+export const HaveRequestSchema = z.strictObject({ hashes: z.array(hash).min(1).max(2000) });
+export type HaveRequest = z.infer<typeof HaveRequestSchema>;
+export const HaveResponseSchema = z.object({ missing: z.array(z.string()) });
+export type HaveResponse = z.infer<typeof HaveResponseSchema>;
+
+export const WireLeafSchema = z.strictObject({
+  level: z.literal(0),
+  entries: z.array(z.tuple([z.string().min(1).max(4096), EntrySchema])).max(128),
+});
+export const WireInnerSchema = z.strictObject({
+  level: z.number().int().min(1).max(32),
+  children: z.array(hash).min(1).max(128),
+});
+export const NodesRequestSchema = z.strictObject({
+  policyId: z.string().min(1).max(64),
+  nodes: z.array(z.union([WireLeafSchema, WireInnerSchema])).min(1).max(4000),
+});
+export type NodesRequest = z.infer<typeof NodesRequestSchema>;
+export const NodesResponseSchema = z.object({ stored: z.array(z.string()) });
+export type NodesResponse = z.infer<typeof NodesResponseSchema>;
+
+export const CompleteRequestSchema = z.strictObject({
+  results: z
+    .array(z.strictObject({ policyId: z.string().min(1).max(64), root: hash, filesScanned: z.number().int().nonnegative() }))
+    .max(100),
+});
+export type CompleteRequest = z.infer<typeof CompleteRequestSchema>;
+export const CompleteResponseSchema = z.object({ scanId: z.string(), status: z.string() });
+/** 409 answer of `complete` when the server lacks some roots: the agent must sync those trees first. */
+export const MissingRootsSchema = z.object({ missing: z.array(z.string()) });
+
+export const FailScanSchema = z.strictObject({ error: z.string().min(1).max(2000) });

@@ -1,0 +1,22 @@
+import { z } from '@hono/zod-openapi';
+
+/** Wire schema of one file's recorded state (CONTRACT "Entry"); the TS type lives in entry.ts. */
+export const EntrySchema = z
+  .strictObject({
+    type: z.enum(['file', 'directory', 'symlink', 'other']),
+    size: z.number().int().nonnegative(),
+    mode: z.string().regex(/^[0-7]{4}$/),
+    uid: z.number().int().nonnegative(),
+    gid: z.number().int().nonnegative(),
+    mtime: z.string().max(40),
+    ctime: z.string().max(40),
+    inode: z.number().int().nonnegative(),
+    hash: z
+      .strictObject({
+        algorithm: z.enum(['sha256', 'sha512', 'sha1', 'md5']),
+        value: z.string().regex(/^[0-9a-f]{32,128}$/),
+      })
+      .optional(),
+    linkTarget: z.string().max(4096).optional(),
+  })
+  .openapi('Entry');

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import type { Entry, PathEntry } from './entry.ts';
+
+/**
+ * The Merkle tree over a scan's entries, shared by the agent (which builds it) and the server (which
+ * verifies and diffs it). Entries are sorted by path and cut into leaves where a hash of the path falls
+ * under a threshold (content-defined chunking): one added file moves no later boundary. Upper levels
+ * are cut the same way on each child's last path with a per-level seed. Every node is addressed by a
+ * 128-bit hash of its content, so the server can tell what it already has from hashes alone.
+ */
+
+/** Average entries per leaf and children per inner node (a power of two). */
+export const FANOUT = 16;
+/** Hard cap per node, so an unlucky run of paths cannot make a node huge. */
+export const MAX_NODE_WIDTH = 128;
+
+export interface LeafNode {
+  level: 0;
+  hash: string;
+  entries: PathEntry[];
+}
+export interface InnerNode {
+  level: number;
+  hash: string;
+  children: string[];
+}
+export type TreeNode = LeafNode | InnerNode;
+
+export interface Tree {
+  root: string;
+  /** Every node by hash. */
+  nodes: Map<string, TreeNode>;
+  entryCount: number;
+}
+
+export const isLeaf = (node: TreeNode): node is LeafNode => node.level === 0;
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/** The canonical text of one entry: the exact bytes a leaf hash covers. */
+export function canonicalEntry([path, e]: PathEntry): string {
+  return [
+    path,
+    e.type,
+    e.size,
+    e.mode,
+    e.uid,
+    e.gid,
+    e.mtime,
+    e.ctime,
+    e.inode,
+    e.hash ? `${e.hash.algorithm}:${e.hash.value}` : '',
+    e.linkTarget ?? '',
+  ].join('\u0000');
+}
+
+export function leafHash(entries: readonly PathEntry[]): string {
+  return digest(`L\n${entries.map(canonicalEntry).join('\n')}`);
+}
+
+export function innerHash(level: number, children: readonly string[]): string {
+  return digest(`N${level}\n${children.join('\n')}`);
+}
+
+/** True when `path` closes a node at `level`: about one path in FANOUT does. */
+export function isBoundary(level: number, path: string): boolean {
+  const h = createHash('sha256').update(`${level}:${path}`).digest();
+  return (h[0]! & (FANOUT - 1)) === 0;
+}
+
+interface Span {
+  hash: string;
+  lastPath: string;
+}
+
+/** Sorts by path (code unit order, the same on every platform) and rejects duplicates. */
+export function sortEntries(entries: PathEntry[]): PathEntry[] {
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i - 1]![0] === entries[i]![0]) throw new Error(`duplicate path ${entries[i]![0]}`);
+  }
+  return entries;
+}
+
+/**
+ * Builds the tree of `entries`, which must already be sorted by path without duplicates.
+ * @example buildTree(sortEntries(walked)).root
+ */
+export function buildTree(entries: readonly PathEntry[]): Tree {
+  const nodes = new Map<string, TreeNode>();
+  let spans: Span[] = [];
+  let current: PathEntry[] = [];
+  const closeLeaf = () => {
+    const leaf: LeafNode = { level: 0, hash: leafHash(current), entries: current };
+    nodes.set(leaf.hash, leaf);
+    spans.push({ hash: leaf.hash, lastPath: current.length ? current[current.length - 1]![0] : '' });
+    current = [];
+  };
+  for (const pathEntry of entries) {
+    current.push(pathEntry);
+    if (current.length >= MAX_NODE_WIDTH || isBoundary(0, pathEntry[0])) closeLeaf();
+  }
+  if (current.length > 0 || spans.length === 0) closeLeaf();
+
+  let level = 0;
+  while (spans.length > 1) {
+    level += 1;
+    const next: Span[] = [];
+    let group: Span[] = [];
+    const closeInner = () => {
+      const children = group.map((s) => s.hash);
+      const node: InnerNode = { level, hash: innerHash(level, children), children };
+      nodes.set(node.hash, node);
+      next.push({ hash: node.hash, lastPath: group[group.length - 1]!.lastPath });
+      group = [];
+    };
+    for (const span of spans) {
+      group.push(span);
+      if (group.length >= MAX_NODE_WIDTH || isBoundary(level, span.lastPath)) closeInner();
+    }
+    if (group.length > 0) closeInner();
+    // Every span was a boundary: merge the level into nodes of MAX_NODE_WIDTH so the tree still narrows.
+    if (next.length === spans.length) {
+      next.length = 0;
+      for (let i = 0; i < spans.length; i += MAX_NODE_WIDTH) {
+        group = spans.slice(i, i + MAX_NODE_WIDTH);
+        closeInner();
+      }
+    }
+    spans = next;
+  }
+  return { root: spans[0]!.hash, nodes, entryCount: entries.length };
+}
+
+/** Checks that a leaf's entries are sorted, unique and non-empty where they must be. */
+export function leafIsOrdered(entries: readonly PathEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) if (!(entries[i - 1]![0] < entries[i]![0])) return false;
+  return true;
+}
+
+export type { Entry, PathEntry };

@@ -1,0 +1,38 @@
+import * as z from 'zod/mini';
+import { QUEUES } from './queues.ts';
+
+/**
+ * Runtime configuration, read from the environment once at cold start and validated, so a function
+ * with a missing variable fails loudly on its first invocation instead of half-working.
+ * zod/mini keeps workers that never touch the API's schemas small.
+ */
+const queueUrlShape = Object.fromEntries(QUEUES.map((q) => [q.urlEnv, z.url()]));
+
+const ConfigSchema = z.object({
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  /** Secret from which enrollment keys are derived and stored webhook secrets are encrypted. */
+  DRIFTWATCH_MASTER_SECRET: z.string().check(z.minLength(32)),
+  /** sha256 hex of the operator key (the key itself is never given to the functions). */
+  OPERATOR_KEY_HASH: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  /** Where mail goes: `ses` (SESv2) or an smtp:// URL (the local mail sink, or a relay). */
+  MAIL_TRANSPORT: z._default(z.string(), 'ses'),
+  MAIL_FROM: z._default(z.string(), 'alerts@driftwatch.local'),
+  ...queueUrlShape,
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { [urlEnv: string]: string };
+
+let cached: Config | undefined;
+
+/** The validated configuration; parsed on first call and then reused. */
+export function config(): Config {
+  if (!cached) {
+    const parsed = ConfigSchema.safeParse(process.env);
+    if (!parsed.success) {
+      const bad = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+      throw new Error(`invalid configuration: ${bad}`);
+    }
+    cached = parsed.data as Config;
+  }
+  return cached;
+}

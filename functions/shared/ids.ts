@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Opaque, time-ordered ids (`srv_0k3x...`): a 48-bit millisecond timestamp then 80 random bits, in
+ * Crockford base32, so ids sort by creation time and list queries need no extra timestamp key.
+ */
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+function base32(bytes: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** A new id with the given prefix, e.g. `newId('pol')`. */
+export function newId(prefix: string, now: Date = new Date()): string {
+  const time = Buffer.alloc(6);
+  time.writeUIntBE(now.getTime(), 0, 6);
+  return `${prefix}_${base32(time)}${base32(randomBytes(10))}`;
+}
+
+/** Random secret material for keys, url-safe. */
+export function newSecret(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}

@@ -1,0 +1,67 @@
+/**
+ * The one error hierarchy of the API. Anything thrown that is an AppError renders as
+ * application/problem+json with its status; anything else is a 500 that reveals nothing.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    detail?: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail ?? title);
+  }
+
+  toProblem(): Record<string, unknown> {
+    const problem: Record<string, unknown> = {
+      type: `https://driftwatch.dev/problems/${this.type}`,
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+    };
+    if (this.errors) problem.errors = this.errors;
+    return problem;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(detail: string, errors?: FieldError[]) {
+    super(400, 'validation', 'Invalid request', detail, errors);
+  }
+}
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'A valid credential is required.') {
+    super(401, 'unauthorized', 'Unauthorized', detail);
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(detail = 'Your role does not allow this action.') {
+    super(403, 'forbidden', 'Forbidden', detail);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(what = 'resource') {
+    super(404, 'not-found', 'Not found', `No such ${what}.`);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(detail: string) {
+    super(409, 'conflict', 'Conflict', detail);
+  }
+}
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(413, 'payload-too-large', 'Payload too large', `The request body exceeds ${limitBytes} bytes.`);
+  }
+}
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(detail: string) {
+    super(415, 'unsupported-media-type', 'Unsupported media type', detail);
+  }
+}
