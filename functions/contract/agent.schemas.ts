@@ -83,6 +83,8 @@ export const NodesResponseSchema = z.object({ stored: z.array(z.string()) });
 export type NodesResponse = z.infer<typeof NodesResponseSchema>;
 
 export const CompleteRequestSchema = z.strictObject({
+  /** When the agent finished walking (a spooled scan is sent later); events carry it as detectedAt. */
+  scannedAt: z.iso.datetime().optional(),
   results: z
     .array(z.strictObject({ policyId: z.string().min(1).max(64), root: hash, filesScanned: z.number().int().nonnegative() }))
     .max(100),
@@ -93,3 +95,16 @@ export const CompleteResponseSchema = z.object({ scanId: z.string(), status: z.s
 export const MissingRootsSchema = z.object({ missing: z.array(z.string()) });
 
 export const FailScanSchema = z.strictObject({ error: z.string().min(1).max(2000) });
+
+/** The agent's view of one scan (`GET /v1/agent/scans/{id}`, `POST /v1/agent/scans`). */
+export const AgentScanSchema = z.object({
+  id: z.string(),
+  kind: ScanKindSchema,
+  status: z.enum(['pending', 'running', 'completed', 'failed']),
+  requestedAt: z.string(),
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  stats: z.object({ filesScanned: z.number(), added: z.number(), modified: z.number(), removed: z.number(), renamed: z.number() }).optional(),
+  error: z.string().optional(),
+});
+export type AgentScan = z.infer<typeof AgentScanSchema>;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Opaque, time-ordered ids (`srv_0k3x...`): a 48-bit millisecond timestamp then 80 random bits, in
@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-function base32(bytes: Uint8Array): string {
+export function base32(bytes: Uint8Array): string {
   let bits = 0;
   let value = 0;
   let out = '';
@@ -32,4 +32,14 @@ export function newId(prefix: string, now: Date = new Date()): string {
 /** Random secret material for keys, url-safe. */
 export function newSecret(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
+}
+
+/**
+ * An id with the same shape and time order as `newId`, but derived from `seed`: processing the same
+ * input twice yields the same id, which is what makes a redelivered queue message harmless.
+ */
+export function deterministicId(prefix: string, time: Date, seed: string): string {
+  const stamp = Buffer.alloc(6);
+  stamp.writeUIntBE(time.getTime(), 0, 6);
+  return `${prefix}_${base32(stamp)}${base32(createHash('sha256').update(seed).digest().subarray(0, 10))}`;
 }

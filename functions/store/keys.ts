@@ -4,7 +4,7 @@
  *
  * | item            | pk                          | sk                 | gsi1pk                         | gsi1sk         |
  * |-----------------|-----------------------------|--------------------|--------------------------------|----------------|
- * | tenant          | T#t                         | TENANT             |                                |                |
+ * | tenant          | T#t                         | TENANT             | TENANTS                        | T#t            |
  * | api key         | T#t                         | APIKEY#k           |                                |                |
  * | server group    | T#t                         | GROUP#g            |                                |                |
  * | policy          | T#t                         | POLICY#p           |                                |                |
@@ -23,6 +23,9 @@ const t = (tenantId: string) => `T#${tenantId}`;
 
 export const keys = {
   tenant: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'TENANT' }),
+  /** All tenants, for the schedule handler (the only cross-tenant read, and it reads ids only). */
+  tenantIndex: (tenantId: string) => ({ gsi1pk: 'TENANTS', gsi1sk: t(tenantId) }),
+  allTenants: () => ({ gsi1pk: 'TENANTS', skPrefix: 'T#' }),
 
   apiKey: (tenantId: string, keyId: string): Key => ({ pk: t(tenantId), sk: `APIKEY#${keyId}` }),
   apiKeyPrefix: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'APIKEY#' }),

@@ -1,0 +1,59 @@
+import { requestId } from 'hono/request-id';
+import { onError, onNotFound } from './middleware/errors.ts';
+import { authenticate } from './middleware/auth.ts';
+import { BODY_LIMITS, limitBody } from './middleware/body-limit.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { newRouter } from './router.ts';
+import { renderDocsPage } from './docs-page.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { enrollmentKeyRoutes } from './routes/enrollment-key.ts';
+import { groupRoutes } from './routes/server-groups.ts';
+import { serverRoutes } from './routes/servers.ts';
+import { policyRoutes } from './routes/policies.ts';
+import { scanRoutes } from './routes/scans.ts';
+import { eventRoutes } from './routes/events.ts';
+import { agentRoutes } from './routes/agent.ts';
+
+/**
+ * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Order matters:
+ * request id and access log first, then body limits, then authentication (which also checks roles),
+ * then the resource routes.
+ */
+export const app = newRouter();
+
+app.use('*', requestId({ headerName: 'X-Request-Id' }));
+app.use('*', accessLog);
+app.use('/v1/agent/scans/:id/nodes', limitBody(BODY_LIMITS.agentNodes));
+app.use('/v1/policies/:id/targets/import', limitBody(BODY_LIMITS.imports));
+app.use('/v1/*', async (c, next) => {
+  if (/^\/v1\/(agent\/scans\/[^/]+\/nodes|policies\/[^/]+\/targets\/import)$/.test(c.req.path)) return next();
+  return limitBody(BODY_LIMITS.json)(c, next);
+});
+app.use('/v1/*', authenticate);
+
+for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, policyRoutes, scanRoutes, eventRoutes, agentRoutes]) {
+  app.route('/', routes);
+}
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'A tenant API key (`dwk_...`), the operator key (`dwo_...`, tenants only), or an agent credential (`dwa_...`, agent routes only).',
+});
+
+const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Driftwatch',
+    version: '1.0.0',
+    description: 'Multi-tenant file integrity monitoring. JSON in and out; errors are application/problem+json; lists take `limit` and `cursor`.',
+  },
+  security: [{ bearer: [] }],
+};
+
+app.doc31('/openapi.json', OPENAPI);
+app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI) as never)));
+app.get('/', (c) => c.redirect('/docs'));
+app.notFound(onNotFound);
+app.onError(onError);

@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, NotFoundError, PayloadTooLargeError } from '../../shared/problem.ts';
+import { logger } from '../../shared/logger.ts';
+
+const PROBLEM = 'application/problem+json';
+
+export function problemResponse(c: Context, error: AppError): Response {
+  return c.body(JSON.stringify(error.toProblem()), error.status as 400, { 'content-type': PROBLEM });
+}
+
+/**
+ * The app's onError: our errors render as themselves, hono's HTTP errors (malformed JSON, body limit)
+ * keep their status with a generic problem, and anything else is a 500 that says nothing about why.
+ */
+export function onError(error: Error, c: Context): Response {
+  if (error instanceof AppError) return problemResponse(c, error);
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    if (status === 413) return problemResponse(c, new PayloadTooLargeError(0));
+    const title = status === 400 ? 'Malformed request' : 'Request error';
+    const detail = status === 400 && /JSON/i.test(error.message) ? 'The body is not valid JSON.' : error.message || title;
+    return problemResponse(c, new AppError(status, status === 400 ? 'malformed' : 'http', title, detail));
+  }
+  logger.error('unhandled error', { requestId: c.get('requestId' as never), error: { name: error.name, message: error.message, stack: error.stack } });
+  return problemResponse(c, new AppError(500, 'internal', 'Internal error', 'Something went wrong on our side; the request id is in X-Request-Id.'));
+}
+
+export function onNotFound(c: Context): Response {
+  return problemResponse(c, new NotFoundError('route'));
+}

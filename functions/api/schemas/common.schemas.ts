@@ -1,0 +1,47 @@
+import { z } from '@hono/zod-openapi';
+
+/** Shapes every route shares: problems, list pages and their query, id path parameters. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+export const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
+  cursor: z.string().max(2048).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
+});
+
+export const IdParamSchema = z.object({
+  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** A JSON request body that must be present and valid (a missing or non-JSON body is a 400, not skipped). */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, description, content: { 'application/json': { schema } } } as const;
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } } as const;
+}
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
+
+/** The error answers every authenticated route may give. */
+export const errorResponses = {
+  400: problem('Invalid request: see `errors` for the fields.'),
+  401: problem('Missing or invalid credential.'),
+  403: problem('The credential\'s role does not allow this.'),
+  404: problem('No such object (or it belongs to another tenant).'),
+  413: problem('Body larger than the documented limit.'),
+} as const;
+
+export const noContent = { 204: { description: 'Done, nothing to return.' } } as const;

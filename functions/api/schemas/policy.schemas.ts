@@ -1,0 +1,54 @@
+import { z } from '@hono/zod-openapi';
+import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetInputSchema } from '../../contract/policy.schemas.ts';
+
+const TargetWriteSchema = TargetInputSchema.extend({
+  id: z.string().min(1).max(64).optional().openapi({ description: 'Keep an existing target\'s id on PATCH; new targets get one.' }),
+});
+
+const fields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  platform: z.enum(['linux', 'windows']),
+  state: PolicyStateSchema,
+  hashAlgorithm: HashAlgorithmSchema,
+  cpuUsage: CpuUsageSchema,
+  baselineServerId: z.string().min(1).max(64).nullable(),
+  reports: z.boolean(),
+  fullRehashEvery: z.number().int().min(1).max(1000),
+  targets: z.array(TargetWriteSchema).max(500),
+};
+
+export const CreatePolicySchema = z
+  .strictObject({
+    ...fields,
+    state: fields.state.default('on'),
+    hashAlgorithm: fields.hashAlgorithm.default('sha256'),
+    cpuUsage: fields.cpuUsage.default('high'),
+    baselineServerId: fields.baselineServerId.default(null),
+    reports: fields.reports.default(false),
+    fullRehashEvery: fields.fullRehashEvery.default(7),
+    targets: fields.targets.default([]),
+    fromTemplate: z.string().max(64).optional().openapi({ description: 'Start from a policy template\'s targets (see /v1/policy-templates).' }),
+  })
+  .openapi('CreatePolicy');
+export type CreatePolicy = z.infer<typeof CreatePolicySchema>;
+
+export const PatchPolicySchema = z
+  .strictObject({
+    name: fields.name.optional(),
+    description: fields.description.nullable(),
+    platform: fields.platform.optional(),
+    state: fields.state.optional(),
+    hashAlgorithm: fields.hashAlgorithm.optional(),
+    cpuUsage: fields.cpuUsage.optional(),
+    baselineServerId: fields.baselineServerId.optional(),
+    reports: fields.reports.optional(),
+    fullRehashEvery: fields.fullRehashEvery.optional(),
+    targets: fields.targets.optional(),
+  })
+  .openapi('PatchPolicy');
+export type PatchPolicy = z.infer<typeof PatchPolicySchema>;
+
+export const PolicyTemplateSchema = z
+  .object({ id: z.string(), name: z.string(), platform: z.enum(['linux', 'windows']), targets: z.array(TargetInputSchema) })
+  .openapi('PolicyTemplate');

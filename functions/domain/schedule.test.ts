@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { dueSlot, latestSlot } from './schedule.ts';
+
+const at = (iso: string) => new Date(iso);
+
+describe('latestSlot', () => {
+  it('daily: today when the time has passed, yesterday otherwise', () => {
+    expect(latestSlot({ frequency: 'daily', time: '02:00' }, at('2026-11-21T02:00:30Z'))?.toISOString()).toBe('2026-11-21T02:00:00.000Z');
+    expect(latestSlot({ frequency: 'daily', time: '02:00' }, at('2026-11-21T01:59:00Z'))?.toISOString()).toBe('2026-11-20T02:00:00.000Z');
+  });
+  it('hourly uses the minutes only', () => {
+    expect(latestSlot({ frequency: 'hourly', time: '00:15' }, at('2026-11-21T10:14:00Z'))?.toISOString()).toBe('2026-11-21T09:15:00.000Z');
+  });
+  it('weekly lands on the named day', () => {
+    // 2026-11-21 is a Saturday.
+    expect(latestSlot({ frequency: 'weekly', time: '03:00', dayOfWeek: 'monday' }, at('2026-11-21T12:00:00Z'))?.toISOString()).toBe('2026-11-16T03:00:00.000Z');
+    expect(latestSlot({ frequency: 'weekly', time: '03:00', dayOfWeek: 'saturday' }, at('2026-11-21T02:00:00Z'))?.toISOString()).toBe('2026-11-14T03:00:00.000Z');
+  });
+  it('off has no slot', () => expect(latestSlot({ frequency: 'off' }, at('2026-11-21T00:00:00Z'))).toBeNull());
+});
+
+describe('dueSlot', () => {
+  const daily = { frequency: 'daily' as const, time: '02:00' };
+  it('is due once per slot', () => {
+    expect(dueSlot(daily, at('2026-11-21T02:00:00Z'), undefined)?.toISOString()).toBe('2026-11-21T02:00:00.000Z');
+    expect(dueSlot(daily, at('2026-11-21T02:01:00Z'), '2026-11-21T02:00:00.000Z')).toBeNull();
+  });
+  it('catches up within an hour, not later', () => {
+    expect(dueSlot(daily, at('2026-11-21T02:30:00Z'), '2026-11-20T02:00:00.000Z')).not.toBeNull();
+    expect(dueSlot(daily, at('2026-11-21T04:00:00Z'), '2026-11-20T02:00:00.000Z')).toBeNull();
+  });
+});

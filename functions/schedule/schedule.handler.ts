@@ -1,0 +1,29 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { dueSlot } from '../domain/schedule.ts';
+import { enqueueMany } from '../shared/enqueue.ts';
+import { logger } from '../shared/logger.ts';
+import { listGroups } from '../store/groups.ts';
+import { listTenantIds } from '../store/tenants.ts';
+import type { DispatchMessage } from '../workers/dispatch-scans.ts';
+
+/**
+ * Runs every minute (EventBridge). Decides which server groups have a scan slot due at `event.time`
+ * and hands each to the scan-dispatch queue; the fan-out to servers happens there, in parallel.
+ */
+export async function handler(event: Pick<ScheduledEvent, 'time'>): Promise<void> {
+  const now = new Date(event.time);
+  const due: DispatchMessage[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listTenantIds(cursor);
+    for (const tenantId of page.items) {
+      for (const group of await listGroups(tenantId)) {
+        const slot = dueSlot(group.scanSchedule, now, group.lastScheduledSlot);
+        if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString() });
+      }
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  if (due.length) await enqueueMany('scan-dispatch', due);
+  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length });
+}

@@ -1,0 +1,51 @@
+import { BatchGetCommand, DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { getDb } from '../shared/clients.ts';
+import type { Policy } from '../contract/policy.schemas.ts';
+import { keys } from './keys.ts';
+import { getItem, isConditionFailure, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
+
+export async function getPolicy(tenantId: string, policyId: string): Promise<Policy | undefined> {
+  const item = await getItem<Policy & Record<string, unknown>>(keys.policy(tenantId, policyId));
+  return item ? (withoutKeys(item) as Policy) : undefined;
+}
+
+export async function listPolicies(tenantId: string, page: PageRequest): Promise<Page<Policy>> {
+  const prefix = keys.policyPrefix(tenantId);
+  const out = await queryPage<Policy & Record<string, unknown>>({ pk: prefix.pk, skPrefix: prefix.skPrefix }, page);
+  return { items: out.items.map((i) => withoutKeys(i) as Policy), nextCursor: out.nextCursor };
+}
+
+/** Several policies by id in one BatchGet (a group has a handful); missing ids are simply absent. */
+export async function getPolicies(tenantId: string, policyIds: readonly string[]): Promise<Policy[]> {
+  if (policyIds.length === 0) return [];
+  const { doc, table } = getDb();
+  const found: Policy[] = [];
+  for (let i = 0; i < policyIds.length; i += 100) {
+    let request: Record<string, { Keys: object[] }> | undefined = {
+      [table]: { Keys: [...new Set(policyIds.slice(i, i + 100))].map((id) => keys.policy(tenantId, id)) },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const out = await doc.send(new BatchGetCommand({ RequestItems: request }));
+      found.push(...((out.Responses?.[table] ?? []) as (Policy & Record<string, unknown>)[]).map((p) => withoutKeys(p) as Policy));
+      request = out.UnprocessedKeys as typeof request;
+    }
+  }
+  const order = new Map(policyIds.map((id, index) => [id, index]));
+  return found.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+export async function putPolicy(tenantId: string, policy: Policy): Promise<void> {
+  const { doc, table } = getDb();
+  await doc.send(new PutCommand({ TableName: table, Item: { ...keys.policy(tenantId, policy.id), ...policy } }));
+}
+
+export async function deletePolicy(tenantId: string, policyId: string): Promise<boolean> {
+  const { doc, table } = getDb();
+  try {
+    await doc.send(new DeleteCommand({ TableName: table, Key: keys.policy(tenantId, policyId), ConditionExpression: 'attribute_exists(pk)' }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,105 @@
+import { deterministicId } from '../shared/ids.ts';
+import { logger } from '../shared/logger.ts';
+import type { Policy } from '../contract/policy.schemas.ts';
+import type { Event } from '../api/schemas/event.schemas.ts';
+import { diffEntries, type Change } from '../domain/diff.ts';
+import { getPolicies } from '../store/policies.ts';
+import { getServer, removePendingScan, type ServerItem } from '../store/servers.ts';
+import { finishScan, getScan, type ScanItem, type ScanResultRef } from '../store/scans.ts';
+import { advanceScanState, getScanState, type ScanStateItem } from '../store/scan-state.ts';
+import { differingEntries } from '../store/tree-diff.ts';
+import { putEvents } from '../store/events.ts';
+
+export interface IngestMessage {
+  tenantId: string;
+  scanId: string;
+}
+
+type Counts = ScanStateItem['lastStats'];
+const zero = (): Counts => ({ added: 0, modified: 0, removed: 0, renamed: 0 });
+
+/**
+ * Turns a completed upload into events. Safe to run twice for the same scan: event ids derive from
+ * (scan, policy, path), so a retry rewrites the same items, and the per-policy state moves forward
+ * with a conditional write, so a policy already applied is skipped and its stats reused.
+ */
+export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new Date()): Promise<void> {
+  const scan = await getScan(tenantId, scanId);
+  if (!scan || scan.status === 'completed' || scan.status === 'failed' || !scan.results) return;
+  const server = await getServer(tenantId, scan.serverId);
+  if (!server) return;
+  const policies = new Map((await getPolicies(tenantId, scan.results.map((r) => r.policyId))).map((p) => [p.id, p]));
+
+  const totals = zero();
+  let filesScanned = 0;
+  for (const result of scan.results) {
+    filesScanned += result.filesScanned;
+    const policy = policies.get(result.policyId);
+    if (!policy) continue; // deleted since the upload: nothing to compare against
+    const counts = await ingestPolicy(tenantId, scan, server, policy, result);
+    for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += counts[key];
+  }
+  await finishScan(tenantId, scanId, { status: 'completed', stats: { filesScanned, ...totals } }, now);
+  await removePendingScan(tenantId, server.id, scanId);
+  logger.info('scan ingested', { tenantId, scanId, ...totals, filesScanned });
+}
+
+async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem, policy: Policy, result: ScanResultRef): Promise<Counts> {
+  const state = await getScanState(tenantId, server.id, policy.id);
+  if (state?.lastScanId === scan.id) return state.lastStats;
+
+  // What to compare with: the previous scan; on a first scan, a golden master's baseline if the policy names one.
+  let reference: { root: string; targets: Policy['targets'] } | null = state ? { root: state.root, targets: state.targets } : null;
+  if (!state && policy.baselineServerId && policy.baselineServerId !== server.id) {
+    const golden = await getScanState(tenantId, policy.baselineServerId, policy.id);
+    if (golden) reference = { root: golden.baselineRoot, targets: golden.targets };
+  }
+  const rebuild = scan.kind === 'baseline';
+  let changes: Change[] = [];
+  if (reference && !rebuild) {
+    const { before, after } = await differingEntries(tenantId, reference.root, result.root);
+    changes = diffEntries({ before, after, targets: policy.targets, previousTargets: reference.targets });
+  }
+  const detectedAt = new Date(scan.detectedAt ?? new Date().toISOString());
+  const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt }));
+  await putEvents(tenantId, events);
+
+  const counts = zero();
+  for (const change of changes) counts[change.changeType] += 1;
+  const next: ScanStateItem = {
+    policyId: policy.id,
+    root: result.root,
+    baselineRoot: !state || rebuild ? (reference && !rebuild ? reference.root : result.root) : state.baselineRoot,
+    targets: policy.targets,
+    lastScanId: scan.id,
+    lastStats: counts,
+    updatedAt: new Date().toISOString(),
+  };
+  if (!(await advanceScanState(tenantId, server.id, next, state?.lastScanId ?? null))) {
+    throw new Error(`scan state of ${server.id}/${policy.id} moved concurrently; retrying`);
+  }
+  return counts;
+}
+
+function toEvent(change: Change, ctx: { scan: ScanItem; server: ServerItem; policy: Policy; detectedAt: Date }): Event {
+  const { scan, server, policy, detectedAt } = ctx;
+  return {
+    id: deterministicId('evt', detectedAt, `${scan.id}\n${policy.id}\n${change.path}`),
+    serverId: server.id,
+    hostname: server.hostname,
+    groupId: server.groupId,
+    policyId: policy.id,
+    targetPath: change.target.path,
+    path: change.path,
+    changeType: change.changeType,
+    ...(change.previousPath ? { previousPath: change.previousPath } : {}),
+    changedAttributes: change.changedAttributes,
+    severity: change.target.critical ? 'critical' : 'normal',
+    source: scan.kind === 'real-time' ? 'real-time' : 'scan',
+    scanId: scan.id,
+    detectedAt: detectedAt.toISOString(),
+    before: change.before,
+    after: change.after,
+    labels: [],
+  };
+}
