@@ -1,0 +1,212 @@
+import { gzipSync } from 'node:zlib';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTree, sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
+import type { Entry } from '../../functions/contract/entry.ts';
+import { getDb, getSqs } from '../../functions/shared/clients.ts';
+import { config } from '../../functions/shared/config.ts';
+import { keys } from '../../functions/store/keys.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+
+/**
+ * The agent protocol spoken directly over HTTP (no agent process), for what the CLI never sends:
+ * bad input, another server's scan, a deactivated server, a redelivered ingest message, and the
+ * DynamoDB request count of a check-in.
+ */
+let stack: TestStack;
+let admin: string;
+let policyId: string;
+
+const file = (content: string, inode: number): Entry => ({
+  type: 'file',
+  size: content.length,
+  mode: '0644',
+  uid: 0,
+  gid: 0,
+  mtime: '2026-11-01T00:00:00.000Z',
+  ctime: '2026-11-01T00:00:00.000Z',
+  inode,
+  hash: { algorithm: 'sha256', value: 'a'.repeat(64 - String(inode).length) + String(inode) },
+});
+
+async function enroll(hostname: string) {
+  const res = await stack.api('POST', '/v1/agent/enroll', {
+    key: stack.credentials.enrollmentKey,
+    body: { hostname, platform: 'linux', agentVersion: '1.0.0', tag: 'proto' },
+  });
+  expect(res.status).toBe(201);
+  return res.json as { serverId: string; credential: string };
+}
+
+const agentCall = (credential: string, method: string, path: string, body?: unknown) => stack.api(method, path, { key: credential, body });
+
+function nodesBody(nodes: unknown[], gzip = true) {
+  const json = JSON.stringify({ policyId, nodes });
+  return { raw: gzip ? gzipSync(json) : json, headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) } };
+}
+
+async function nodeCount(): Promise<number> {
+  // The test stack runs in this process and its table holds this file's data only: count the nodes in it.
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  const out = await getDb().doc.send(new ScanCommand({ TableName: getDb().table, FilterExpression: 'sk = :n', ExpressionAttributeValues: { ':n': 'NODE' } }));
+  return out.Items?.length ?? 0;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  admin = stack.credentials.adminKey;
+  const policy = await stack.api('POST', '/v1/policies', { key: admin, body: { name: 'proto', platform: 'linux', targets: [{ path: '/srv/app' }] } });
+  policyId = policy.json.id;
+  await stack.api('POST', '/v1/server-groups', { key: admin, body: { name: 'proto', tag: 'proto', policyIds: [policyId] } });
+});
+afterAll(() => stack?.stop());
+
+describe('bad input from an agent: 4xx and nothing stored', () => {
+  let agent: { serverId: string; credential: string };
+  let scanId: string;
+  beforeAll(async () => {
+    agent = await enroll('bad-1');
+    scanId = (await agentCall(agent.credential, 'POST', '/v1/agent/scans', { kind: 'on-demand' })).json.id;
+  });
+
+  it('malformed manifest (not gzip, not JSON, wrong shapes)', async () => {
+    const before = await nodeCount();
+    const notGzip = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, raw: 'plain', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(notGzip.status).toBe(400);
+    const notJson = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, raw: gzipSync('{nope'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(notJson.status).toBe(400);
+    const badShape = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, ...nodesBody([{ level: 0, entries: [['/srv/app/x', { type: 'file' }]] }]) });
+    expect(badShape.status).toBe(400);
+    expect(badShape.json.errors.length).toBeGreaterThan(0);
+    const badHave = await agentCall(agent.credential, 'POST', `/v1/agent/scans/${scanId}/have`, { hashes: ['not a hash'] });
+    expect(badHave.status).toBe(400);
+    expect(await nodeCount()).toBe(before);
+  });
+
+  it('a path not under any target, or unsorted leaf entries', async () => {
+    const before = await nodeCount();
+    const outside = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, {
+      key: agent.credential,
+      ...nodesBody([{ level: 0, entries: [['/srv/app/ok', file('ok', 1)]] }, { level: 0, entries: [['/etc/shadow', file('x', 2)]] }]),
+    });
+    expect(outside.status).toBe(400);
+    expect(outside.json.errors[0].message).toMatch(/outside/);
+    const unsorted = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, {
+      key: agent.credential,
+      ...nodesBody([{ level: 0, entries: [['/srv/app/b', file('b', 3)], ['/srv/app/a', file('a', 4)]] }]),
+    });
+    expect(unsorted.status).toBe(400);
+    expect(await nodeCount()).toBe(before);
+  });
+
+  it('a wrong chunk id: an inner node whose children were never uploaded, or a root that does not exist', async () => {
+    const before = await nodeCount();
+    const orphan = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, ...nodesBody([{ level: 1, children: ['AAAAAAAAAAAAAAAAAAAAAA'] }]) });
+    expect(orphan.status).toBe(400);
+    const complete = await agentCall(agent.credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId, root: 'BBBBBBBBBBBBBBBBBBBBBB', filesScanned: 1 }] });
+    expect(complete.status).toBe(409);
+    expect(complete.json.missing).toEqual(['BBBBBBBBBBBBBBBBBBBBBB']);
+    const wrongPolicy = await agentCall(agent.credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId: 'pol_other0000000000', root: 'BBBBBBBBBBBBBBBBBBBBBB', filesScanned: 1 }] });
+    expect(wrongPolicy.status).toBe(400);
+    expect(await nodeCount()).toBe(before);
+    expect((await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json.status).not.toBe('completed');
+  });
+
+  it('an oversized chunk is a 413', async () => {
+    const before = await nodeCount();
+    const huge = Buffer.alloc(6 * 1024 * 1024, 0x61);
+    const res = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, raw: huge, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(413);
+    const bomb = gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20));
+    const bombed = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, raw: bomb, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(bombed.status).toBe(413);
+    expect(await nodeCount()).toBe(before);
+  });
+
+  it("another server's scan id is a 404", async () => {
+    const other = await enroll('bad-2');
+    for (const [method, suffix, body] of [
+      ['GET', '', undefined],
+      ['POST', '/have', { hashes: ['AAAAAAAAAAAAAAAAAAAAAA'] }],
+      ['POST', '/complete', { results: [] }],
+      ['POST', '/fail', { error: 'x' }],
+    ] as const) {
+      expect((await agentCall(other.credential, method, `/v1/agent/scans/${scanId}${suffix}`, body)).status).toBe(404);
+    }
+    expect((await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json.status).not.toBe('failed');
+  });
+
+  it('a tenant API key is not an agent credential, and an agent credential opens no tenant route', async () => {
+    expect((await agentCall(admin, 'POST', '/v1/agent/check-in', { agentVersion: '1' })).status).toBe(401);
+    expect((await agentCall(agent.credential, 'GET', '/v1/servers')).status).toBe(401);
+  });
+});
+
+describe('a full upload over the wire', () => {
+  const entries: PathEntry[] = sortEntries(Array.from({ length: 300 }, (_, i) => [`/srv/app/f${String(i).padStart(4, '0')}`, file(`c${i}`, 1000 + i)] as PathEntry));
+
+  async function upload(credential: string, list: PathEntry[]) {
+    const scanId = (await agentCall(credential, 'POST', '/v1/agent/scans', { kind: 'on-demand' })).json.id as string;
+    const tree = buildTree(list);
+    const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
+    const stored = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: credential, ...nodesBody(nodes) });
+    expect(stored.status, stored.text).toBe(200);
+    const done = await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId, root: tree.root, filesScanned: list.length }] });
+    expect(done.status, done.text).toBe(200);
+    // Repeating `complete` is harmless.
+    expect((await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId, root: tree.root, filesScanned: list.length }] })).status).toBe(200);
+    await stack.drain();
+    return scanId;
+  }
+
+  it('the same ingest message delivered again after a crash adds no duplicate events', async () => {
+    const agent = await enroll('dup-1');
+    await upload(agent.credential, entries);
+    const changed = entries.map(([p, e], i): PathEntry => (i % 50 === 0 ? [p, { ...e, hash: { algorithm: 'sha256', value: 'b'.repeat(64) } }] : [p, e]));
+    const scanId = await upload(agent.credential, changed);
+    const events = async () => (await stack.api('GET', `/v1/events?serverId=${agent.serverId}`, { key: admin })).json.items as { id: string }[];
+    const first = await events();
+    expect(first).toHaveLength(6);
+    const scan = (await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json;
+
+    // Put the scan back to where a crash before its last step would leave it, then redeliver the message twice.
+    await getDb().doc.send(new UpdateCommand({ TableName: getDb().table, Key: keys.scan(stack.credentials.tenantId, scanId), UpdateExpression: 'SET #s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': 'running' } }));
+    const message = JSON.stringify({ tenantId: stack.credentials.tenantId, scanId });
+    for (let i = 0; i < 2; i++) await getSqs().send(new SendMessageCommand({ QueueUrl: config().QUEUE_URL_SCAN_INGEST, MessageBody: message }));
+    await stack.drain();
+    const again = await events();
+    expect(again.map((e) => e.id).sort()).toEqual(first.map((e) => e.id).sort());
+    expect((await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json).toMatchObject({ status: 'completed', stats: scan.stats });
+  });
+
+  it('check-in costs one DynamoDB request when nothing changed, and lastSeenAt is not rewritten', async () => {
+    const agent = await enroll('cost-1');
+    const first = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: null, starting: true });
+    expect(first.status).toBe(200);
+    expect(first.json.config.policies.map((p: { id: string }) => p.id)).toEqual([policyId]);
+    const counted: string[] = [];
+    const { doc } = getDb();
+    doc.middlewareStack.add((next, context) => async (args) => {
+      counted.push(String(context.commandName));
+      return next(args);
+    }, { step: 'initialize', name: 'countForTest' });
+    try {
+      const steady = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: first.json.configVersion });
+      expect(steady.status).toBe(200);
+      expect(steady.json.config).toBeNull();
+      expect(counted).toEqual(['BatchGetItemCommand']);
+    } finally {
+      doc.middlewareStack.remove('countForTest');
+    }
+  });
+
+  it('a deactivated server gets 401 from then on and its server shows deactivated', async () => {
+    const agent = await enroll('gone-1');
+    expect((await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0' })).status).toBe(200);
+    expect((await stack.api('DELETE', `/v1/servers/${agent.serverId}`, { key: admin })).status).toBe(204);
+    expect((await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0' })).status).toBe(401);
+    expect((await stack.api('GET', `/v1/servers/${agent.serverId}`, { key: admin })).json.status).toBe('deactivated');
+    expect((await stack.api('POST', `/v1/servers/${agent.serverId}/scans`, { key: admin })).status).toBe(404);
+  });
+});
