@@ -49,16 +49,24 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
   if (state?.lastScanId === scan.id) return state.lastStats;
 
   // What to compare with: the previous scan; on a first scan, a golden master's baseline if the policy names one.
-  let reference: { root: string; targets: Policy['targets'] } | null = state ? { root: state.root, targets: state.targets } : null;
+  let reference: { root: string; targets: Policy['targets']; otherHost?: boolean } | null = state ? { root: state.root, targets: state.targets } : null;
   if (!state && policy.baselineServerId && policy.baselineServerId !== server.id) {
     const golden = await getScanState(tenantId, policy.baselineServerId, policy.id);
-    if (golden) reference = { root: golden.baselineRoot, targets: golden.targets };
+    if (golden) reference = { root: golden.baselineRoot, targets: golden.targets, otherHost: true };
   }
   const rebuild = scan.kind === 'baseline';
   let changes: Change[] = [];
   if (reference && !rebuild) {
     const { before, after } = await differingEntries(tenantId, reference.root, result.root);
-    changes = diffEntries({ before, after, targets: policy.targets, previousTargets: reference.targets });
+    changes = diffEntries({
+      before,
+      after,
+      targets: policy.targets,
+      previousTargets: reference.targets,
+      platform: server.platform,
+      // Against another host's baseline, inodes and timestamps always differ and renames mean nothing.
+      ...(reference.otherHost ? { ignoreAttributes: ['inode', 'mtime', 'ctime'] as const, detectRenames: false } : {}),
+    });
   }
   const detectedAt = new Date(scan.detectedAt ?? new Date().toISOString());
   const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt }));

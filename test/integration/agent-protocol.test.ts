@@ -180,11 +180,35 @@ describe('a full upload over the wire', () => {
     expect((await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json).toMatchObject({ status: 'completed', stats: scan.stats });
   });
 
+  it('a golden-master policy reports the first scan of another server as its differences from the master', async () => {
+    const master = await enroll('gold-master');
+    const golden = await stack.api('POST', '/v1/policies', { key: admin, body: { name: 'golden', platform: 'linux', targets: [{ path: '/srv/app' }], baselineServerId: master.serverId } });
+    const group = await stack.api('PATCH', `/v1/server-groups/${(await stack.api('GET', `/v1/servers/${master.serverId}`, { key: admin })).json.groupId}`, { key: admin, body: { policyIds: [policyId, golden.json.id] } });
+    expect(group.status).toBe(200);
+    const uploadFor = async (credential: string, list: PathEntry[]) => {
+      const scanId = (await agentCall(credential, 'POST', '/v1/agent/scans', { kind: 'on-demand' })).json.id as string;
+      const tree = buildTree(list);
+      const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
+      expect((await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: credential, raw: gzipSync(JSON.stringify({ policyId: golden.json.id, nodes })), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })).status).toBe(200);
+      expect((await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId: golden.json.id, root: tree.root, filesScanned: list.length }] })).status).toBe(200);
+      await stack.drain();
+    };
+    await uploadFor(master.credential, entries);
+    // Another host: same files but its own inodes and times, one file different, one extra.
+    const copy = await enroll('gold-copy');
+    const other: PathEntry[] = entries.map(([p, e], i) => [p, { ...e, inode: 50_000 + i, mtime: '2026-11-05T00:00:00.000Z', ctime: '2026-11-05T00:00:00.000Z', ...(i === 7 ? { hash: { algorithm: 'sha256' as const, value: 'c'.repeat(64) } } : {}) }]);
+    other.push(['/srv/app/zz-extra', file('extra', 99_999)]);
+    await uploadFor(copy.credential, sortEntries(other));
+    const events = (await stack.api('GET', `/v1/events?serverId=${copy.serverId}&policyId=${golden.json.id}`, { key: admin })).json.items;
+    expect(events.map((e: { changeType: string; path: string }) => `${e.changeType} ${e.path}`).sort()).toEqual(['added /srv/app/zz-extra', `modified ${entries[7]![0]}`]);
+    expect(events.find((e: { changeType: string }) => e.changeType === 'modified').changedAttributes).toEqual(['content']);
+  });
+
   it('check-in costs one DynamoDB request when nothing changed, and lastSeenAt is not rewritten', async () => {
     const agent = await enroll('cost-1');
     const first = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: null, starting: true });
     expect(first.status).toBe(200);
-    expect(first.json.config.policies.map((p: { id: string }) => p.id)).toEqual([policyId]);
+    expect(first.json.config.policies.map((p: { id: string }) => p.id)).toContain(policyId);
     const counted: string[] = [];
     const { doc } = getDb();
     doc.middlewareStack.add((next, context) => async (args) => {
