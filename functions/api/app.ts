@@ -14,6 +14,7 @@ import { policyRoutes } from './routes/policies.ts';
 import { scanRoutes } from './routes/scans.ts';
 import { eventRoutes } from './routes/events.ts';
 import { agentRoutes } from './routes/agent.ts';
+import { settingsRoutes } from './routes/settings.ts';
 
 /**
  * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Order matters:
@@ -32,7 +33,7 @@ app.use('/v1/*', async (c, next) => {
 });
 app.use('/v1/*', authenticate);
 
-for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, policyRoutes, scanRoutes, eventRoutes, agentRoutes]) {
+for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, policyRoutes, scanRoutes, eventRoutes, settingsRoutes, agentRoutes]) {
   app.route('/', routes);
 }
 

@@ -102,3 +102,18 @@ export async function listTenantIds(cursor?: string): Promise<Page<string>> {
   const page = await queryPage<{ id: string }>({ pk: all.gsi1pk, skPrefix: all.skPrefix, index: 'gsi1' }, { limit: 500, cursor });
   return { items: page.items.map((t) => t.id), nextCursor: page.nextCursor };
 }
+
+export async function updateTenantSettings(tenantId: string, settings: TenantSettings, checkInIntervalSeconds: number): Promise<TenantItem> {
+  const { doc, table } = getDb();
+  const out = await doc.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: keys.tenant(tenantId),
+      UpdateExpression: 'SET settings = :s, checkInIntervalSeconds = :i',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':s': settings, ':i': checkInIntervalSeconds },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return out.Attributes as TenantItem;
+}

@@ -129,6 +129,20 @@ describe('enrollment key', () => {
   });
 });
 
+describe('settings', () => {
+  it('have the documented defaults, change partially, and set the agents\' check-in interval', async () => {
+    const defaults = await stack.api('GET', '/v1/settings', { key: other.adminKey });
+    expect(defaults.json).toEqual({ labeledEventSyncIntervalMinutes: 30, weeklyReport: { dayOfWeek: 'sunday', time: '00:00' }, eventRetentionDays: 90, agentCheckInIntervalSeconds: 300 });
+    const patched = await stack.api('PATCH', '/v1/settings', { key: other.adminKey, body: { weeklyReport: { time: '06:30' }, agentCheckInIntervalSeconds: 600 } });
+    expect(patched.json).toMatchObject({ weeklyReport: { dayOfWeek: 'sunday', time: '06:30' }, agentCheckInIntervalSeconds: 600, eventRetentionDays: 90 });
+    expect((await stack.api('PATCH', '/v1/settings', { key: other.adminKey, body: { agentCheckInIntervalSeconds: 5 } })).status).toBe(400);
+    const enrollmentKey = (await stack.api('GET', '/v1/enrollment-key', { key: other.adminKey })).json.key;
+    const agent = await stack.api('POST', '/v1/agent/enroll', { key: enrollmentKey, body: { hostname: 'h', platform: 'linux', agentVersion: '1' } });
+    const checkIn = await stack.api('POST', '/v1/agent/check-in', { key: agent.json.credential, body: { agentVersion: '1' } });
+    expect(checkIn.json.checkInIntervalSeconds).toBe(600);
+  });
+});
+
 describe('OpenAPI', () => {
   it('/openapi.json is a valid OpenAPI 3.1 document covering the routes, and /docs renders it', async () => {
     const res = await stack.api('GET', '/openapi.json');
