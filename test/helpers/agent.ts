@@ -16,7 +16,10 @@ export interface AgentRun {
  * Runs the agent as a child process, asynchronously: the local stack lives in the test's own process,
  * so a synchronous spawn would block the very API the agent talks to.
  */
-export function startAgent(args: string[], opts: { stateDir: string; env?: Record<string, string>; bin?: string }): { child: ChildProcess; done: Promise<AgentRun> } {
+export function startAgent(
+  args: string[],
+  opts: { stateDir: string; env?: Record<string, string>; bin?: string },
+): { child: ChildProcess; done: Promise<AgentRun>; stderr: () => string } {
   const child = spawn(process.execPath, [opts.bin ?? AGENT_BIN, ...args, '--state-dir', opts.stateDir], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,7 +39,7 @@ export function startAgent(args: string[], opts: { stateDir: string; env?: Recor
       resolve({ code, stdout, stderr, json });
     });
   });
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 export function runAgent(args: string[], opts: { stateDir: string; env?: Record<string, string>; bin?: string }): Promise<AgentRun> {

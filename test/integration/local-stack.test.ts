@@ -1,86 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import { startMailSink } from '../../functions/local/mail-sink.ts';
 import { apiClient } from '../helpers/stack.ts';
+import { killAllStarted, startNpm, terminate } from '../helpers/npm-start.ts';
 
 /**
  * `npm start` as a user runs it: a child process on PORT=0 with its own data dir. It prints where the
  * credentials are and the listening line, serves the API and the /_local routes, stops cleanly on
  * SIGTERM, and a second start on the same dir finds the same tenant and keys.
  */
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The environment a user's shell would have: this test runner's own variables left out. */
-function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name === 'NODE_ENV' || name.startsWith('VITEST') || name === 'TEST') continue;
-    env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-interface Started {
-  child: ChildProcess;
-  apiUrl: string;
-  stdout: () => string;
-  stderr: () => string;
-  startupMs: number;
-}
-
-function startNpm(dataDir: string): Promise<Started> {
-  const startedAt = Date.now();
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: REPO,
-    env: userEnv({ PORT: '0', DRIFTWATCH_DATA_DIR: dataDir }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so afterAll can clean up whatever npm left behind.
-    detached: true,
-  });
-  groups.add(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return new Promise((resolveStart, rejectStart) => {
-    const timer = setTimeout(() => rejectStart(new Error(`no listening line within 30 s\nstdout: ${out}\nstderr: ${err}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /^driftwatch listening on (http:\/\/127\.0\.0\.1:(\d+))$/m.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolveStart({ child, apiUrl: match[1], stdout: () => out, stderr: () => err, startupMs: Date.now() - startedAt });
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      rejectStart(new Error(`npm start exited (${code ?? signal}) before listening\nstdout: ${out}\nstderr: ${err}`));
-    });
-  });
-}
-
-/** SIGTERM to the npm process only (not its group), as a process manager would send it. */
-function terminate(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolveExit) => {
-    if (child.exitCode !== null) return resolveExit(child.exitCode);
-    child.once('exit', (code) => resolveExit(code));
-    child.kill('SIGTERM');
-  });
-}
-
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-const groups = new Set<ChildProcess>();
 let dataDir: string;
 
 beforeAll(async () => {
@@ -88,7 +20,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of groups) killGroup(child);
+  killAllStarted();
   await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -185,6 +185,8 @@ agentScanRoutes.openapi(
       return c.json({ scanId: latest.id, status: latest.status }, 200);
     }
     await enqueue('scan-ingest', { tenantId: agent.tenantId, scanId: scan.id });
+    // Out of the inbox now, so the next check-in does not offer a scan the agent already delivered.
+    await removePendingScan(agent.tenantId, agent.serverId, scan.id);
     return c.json({ scanId: scan.id, status: 'running' }, 200);
   },
 );
