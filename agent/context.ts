@@ -1,0 +1,15 @@
+import { ApiClient } from './client.ts';
+import { readCredential, type Credential } from './state.ts';
+
+/** What every enrolled command works with: where its state lives, who it is, how it talks to the API. */
+export interface AgentContext {
+  stateDir: string;
+  credential: Credential;
+  client: ApiClient;
+}
+
+/** Loads the credential (NotEnrolledError when absent) and builds the API client from it. */
+export function openContext(stateDir: string): AgentContext {
+  const credential = readCredential(stateDir);
+  return { stateDir, credential, client: new ApiClient(credential.apiUrl, credential.credential) };
+}

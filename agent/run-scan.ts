@@ -1,0 +1,153 @@
+import type { AgentPolicy, AgentScan, ScanKind } from '../functions/contract/agent.schemas.ts';
+import { buildTree } from '../functions/contract/tree.ts';
+import { ApiError, UnreachableError, type ByteMeter } from './client.ts';
+import type { AgentContext } from './context.ts';
+import { deliver, ProtocolError, type PolicyTree } from './deliver.ts';
+import { errorMessage, log } from './log.ts';
+import { scanPolicy, type PolicyScanResult } from './scan/scan-policy.ts';
+import { addToSpool } from './spool.ts';
+import { paths, updateState } from './state.ts';
+
+/**
+ * Runs one scan end to end: walk every active policy, then deliver the trees (complete, sync what
+ * the server lacks, complete again). When the API is unreachable the entries go to the spool; when
+ * the scan itself breaks the server is told (`fail`). A crash anywhere leaves the server's scan
+ * pending, and the next run simply does it again: every step is idempotent on the server.
+ */
+
+export interface ScanJob {
+  /** The server's scan id; null to create one (kind must then be creatable by agents). */
+  scanId: string | null;
+  kind: ScanKind;
+  policies: AgentPolicy[];
+  /** Re-hash every file regardless of the cache. */
+  full?: boolean;
+  /** Spool without trying to upload: older results are still spooled and must reach the server first. */
+  spoolOnly?: boolean;
+}
+
+export interface ScanRun {
+  scanId: string | null;
+  outcome: 'completed' | 'spooled' | 'failed' | 'dropped';
+  filesScanned: number;
+  bytesUploaded: number;
+  scannedAt: string | null;
+  /** True when the API could not be reached during this scan. */
+  unreachable: boolean;
+  error?: string;
+}
+
+/** Kinds an agent may create itself (CreateAgentScanSchema). */
+export const CREATABLE_KINDS: readonly ScanKind[] = ['on-demand', 'agent-start', 'real-time'];
+
+/** Creates a scan of `kind` on the server; answers its id. */
+export async function createScan(ctx: AgentContext, kind: ScanKind, meter: ByteMeter): Promise<string> {
+  const creatable = CREATABLE_KINDS.includes(kind) ? kind : 'on-demand';
+  const res = await ctx.client.request<AgentScan>('POST', '/v1/agent/scans', { body: { kind: creatable }, meter });
+  return res.body.id;
+}
+
+/**
+ * Whether a scan re-hashes everything regardless of the cache: asked for (`scan --full`) or a
+ * baseline rebuild. The periodic re-hash (`fullRehashEvery`) is the scan engine's own business.
+ */
+export const wantsFull = (job: Pick<ScanJob, 'full' | 'kind'>): boolean => job.full === true || job.kind === 'baseline';
+
+/** Only policies that are not off are scanned (AgentPolicy.state is the effective state). */
+export const activePolicies = (policies: readonly AgentPolicy[]): AgentPolicy[] => policies.filter((p) => p.state !== 'off');
+
+async function reportFailure(ctx: AgentContext, scanId: string, error: string, meter: ByteMeter): Promise<void> {
+  try {
+    await ctx.client.request('POST', `/v1/agent/scans/${encodeURIComponent(scanId)}/fail`, { body: { error: error.slice(0, 2000) }, meter });
+  } catch (e) {
+    // The scan stays pending on the server and is retried at the next poll; nothing else to do.
+    log.warn(`could not report failure of scan ${scanId}: ${errorMessage(e)}`);
+  }
+}
+
+export async function runScan(ctx: AgentContext, job: ScanJob): Promise<ScanRun> {
+  const meter: ByteMeter = { bytes: 0 };
+  let scanId = job.scanId;
+  let unreachable = false;
+  const run = (outcome: ScanRun['outcome'], extra: Partial<ScanRun> = {}): ScanRun => ({
+    scanId,
+    outcome,
+    filesScanned: 0,
+    bytesUploaded: meter.bytes,
+    scannedAt: null,
+    unreachable,
+    ...extra,
+  });
+
+  // Create the scan before walking, so the server shows it and a broken walk can be reported.
+  if (scanId === null && !job.spoolOnly) {
+    try {
+      scanId = await createScan(ctx, job.kind, meter);
+    } catch (error) {
+      if (!(error instanceof UnreachableError)) throw error;
+      unreachable = true;
+      log.warn(`${error.message}; scanning anyway, results will be spooled`);
+    }
+  }
+
+  const policies = activePolicies(job.policies);
+  const full = wantsFull(job);
+  const results: PolicyScanResult[] = [];
+  try {
+    for (const policy of policies) {
+      const result = await scanPolicy(policy, { cacheDir: paths(ctx.stateDir).cache, full });
+      for (const e of result.errors ?? []) log.warn(`policy ${policy.name}: ${e.path}: ${e.message}`);
+      results.push(result);
+    }
+  } catch (error) {
+    const message = `scan failed: ${errorMessage(error)}`;
+    log.error(scanId ? `scan ${scanId}: ${message}` : message);
+    if (scanId && !unreachable) await reportFailure(ctx, scanId, message, meter);
+    return run('failed', { error: message });
+  }
+  const scannedAt = new Date().toISOString();
+  const filesScanned = results.reduce((sum, r) => sum + r.filesScanned, 0);
+
+  if (scanId !== null && !unreachable && !job.spoolOnly) {
+    const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
+    try {
+      await deliver(ctx.client, scanId, trees, scannedAt, meter);
+      recordLastScan(ctx.stateDir, scanId, scannedAt, filesScanned, meter.bytes);
+      log.info(`scan ${scanId} (${job.kind}) delivered: ${filesScanned} files, ${meter.bytes} bytes sent`);
+      return run('completed', { scannedAt, filesScanned });
+    } catch (error) {
+      if (error instanceof UnreachableError) {
+        unreachable = true;
+        log.warn(`${error.message}; spooling scan ${scanId}`);
+      } else if (error instanceof ApiError || error instanceof ProtocolError) {
+        // The server refused this scan. Gone or closed (404/409): nothing to report. Anything else would
+        // fail the same way at every poll, so close it as failed; the next scan finds the same changes.
+        log.error(`scan ${scanId} not accepted: ${error.message}`);
+        const closed = error instanceof ApiError && (error.status === 404 || error.status === 409);
+        if (!closed) await reportFailure(ctx, scanId, `upload refused: ${error.message}`, meter);
+        return run('failed', { scannedAt, filesScanned, error: error.message });
+      } else throw error;
+    }
+  }
+
+  const spooled = addToSpool(ctx.stateDir, {
+    version: 1,
+    serverId: ctx.credential.serverId,
+    scanId,
+    kind: job.kind,
+    scannedAt,
+    results: results.map((r) => ({ policyId: r.policyId, filesScanned: r.filesScanned, entries: r.entries })),
+  });
+  if (!spooled) {
+    log.error(`spool is full: results of scan ${scanId ?? '(local)'} at ${scannedAt} dropped; the next scan reports the same changes`);
+    return run('dropped', { scannedAt, filesScanned });
+  }
+  log.info(`scan ${scanId ?? '(local)'} spooled (${filesScanned} files)`);
+  return run('spooled', { scannedAt, filesScanned });
+}
+
+export function recordLastScan(stateDir: string, scanId: string, at: string, filesScanned: number, bytesUploaded: number): void {
+  updateState(stateDir, (s) => {
+    s.lastScan = { scanId, at, filesScanned, bytesUploaded };
+  });
+}

@@ -1,0 +1,113 @@
+import { isLeaf, type PathEntry, type Tree, type TreeNode } from '../functions/contract/tree.ts';
+import type { ApiClient, ByteMeter } from './client.ts';
+import { log } from './log.ts';
+
+/**
+ * Brings the server up to date with one local Merkle tree, sending only what it lacks: ask `have`
+ * for the children of every missing inner node, level by level from the root, then upload every
+ * missing node bottom-up (the server stores an inner node only once all its children exist).
+ * Planning is pure given a `have` function, so it is tested without HTTP.
+ */
+
+/** Max hashes per `have` request (HaveRequestSchema). */
+export const HAVE_BATCH = 2000;
+/** Max nodes per `nodes` request (NodesRequestSchema). */
+export const NODES_PER_REQUEST = 4000;
+/** Keep each `nodes` request under ~1 MiB of JSON before compression. */
+export const NODES_REQUEST_BYTES = 1024 * 1024;
+
+/** Asks the server which of `hashes` it does not hold; answers the missing ones. */
+export type HaveFn = (hashes: string[]) => Promise<string[]>;
+
+/** Calls `have` in batches the API accepts. */
+async function missingOf(hashes: string[], have: HaveFn): Promise<Set<string>> {
+  const missing = new Set<string>();
+  for (let i = 0; i < hashes.length; i += HAVE_BATCH) {
+    for (const hash of await have(hashes.slice(i, i + HAVE_BATCH))) missing.add(hash);
+  }
+  return missing;
+}
+
+/**
+ * Every node of `tree` that the server lacks, in upload order: leaves first, then each level up,
+ * the root last. `rootMissing` skips asking about the root when `complete` already said it is missing.
+ * @example await planUpload(tree, (h) => client.have(h), { rootMissing: true })
+ */
+export async function planUpload(tree: Tree, have: HaveFn, opts: { rootMissing?: boolean } = {}): Promise<TreeNode[]> {
+  const root = tree.nodes.get(tree.root);
+  if (!root) throw new Error('tree has no root node');
+  const found: TreeNode[] = [];
+  const seen = new Set<string>();
+  let level: string[] = [tree.root];
+  let missing = opts.rootMissing ? new Set(level) : await missingOf(level, have);
+  while (level.length > 0) {
+    const next: string[] = [];
+    for (const hash of level) {
+      if (!missing.has(hash) || seen.has(hash)) continue;
+      seen.add(hash);
+      const node = tree.nodes.get(hash);
+      // The server may name hashes we never asked about; only our own nodes can be uploaded.
+      if (!node) continue;
+      found.push(node);
+      if (!isLeaf(node)) next.push(...node.children);
+    }
+    level = [...new Set(next)];
+    missing = level.length > 0 ? await missingOf(level, have) : new Set();
+  }
+  // Stable sort by level: parents were found before their children, so reverse-by-level is bottom-up.
+  return found.sort((a, b) => a.level - b.level);
+}
+
+/** A node as the wire carries it: the server derives hashes itself (NodesRequestSchema). */
+export type WireNode = { level: 0; entries: PathEntry[] } | { level: number; children: string[] };
+
+export function toWire(node: TreeNode): WireNode {
+  return isLeaf(node) ? { level: 0, entries: node.entries } : { level: node.level, children: node.children };
+}
+
+/**
+ * Cuts the upload into `nodes` request bodies of at most NODES_PER_REQUEST nodes and about
+ * NODES_REQUEST_BYTES of JSON each, keeping the bottom-up order across and within requests.
+ * Answers the JSON texts so their sizes are exact.
+ */
+export function packNodes(policyId: string, nodes: readonly TreeNode[], limits = { maxNodes: NODES_PER_REQUEST, maxBytes: NODES_REQUEST_BYTES }): string[] {
+  const head = `{"policyId":${JSON.stringify(policyId)},"nodes":[`;
+  const tail = ']}';
+  const bodies: string[] = [];
+  let parts: string[] = [];
+  let size = head.length + tail.length;
+  const flush = () => {
+    if (parts.length > 0) bodies.push(head + parts.join(',') + tail);
+    parts = [];
+    size = head.length + tail.length;
+  };
+  for (const node of nodes) {
+    const json = JSON.stringify(toWire(node));
+    // A single node bigger than the limit still goes, alone.
+    if (parts.length > 0 && (parts.length >= limits.maxNodes || size + json.length + 1 > limits.maxBytes)) flush();
+    parts.push(json);
+    size += json.length + 1;
+  }
+  flush();
+  return bodies;
+}
+
+/**
+ * Uploads what the server lacks of `tree` for scan `scanId`. Answers how many nodes went up.
+ * Repeating it is harmless: the server keys nodes by hash.
+ */
+export async function syncTree(client: ApiClient, scanId: string, policyId: string, tree: Tree, meter: ByteMeter): Promise<number> {
+  const scanPath = `/v1/agent/scans/${encodeURIComponent(scanId)}`;
+  const have: HaveFn = async (hashes) => {
+    const res = await client.request<{ missing: string[] }>('POST', `${scanPath}/have`, { body: { hashes }, meter });
+    return Array.isArray(res.body?.missing) ? res.body.missing : [];
+  };
+  const upload = await planUpload(tree, have, { rootMissing: true });
+  let stored = 0;
+  for (const body of packNodes(policyId, upload)) {
+    const res = await client.request<{ stored: string[] }>('POST', `${scanPath}/nodes`, { json: body, gzip: true, meter });
+    stored += Array.isArray(res.body?.stored) ? res.body.stored.length : 0;
+  }
+  log.debug(`scan ${scanId} policy ${policyId}: uploaded ${upload.length} nodes, server stored ${stored}`);
+  return upload.length;
+}
