@@ -3,7 +3,7 @@ import { getDb } from '../shared/clients.ts';
 import { newId, newSecret } from '../shared/ids.ts';
 import { hashSecret } from '../shared/secrets.ts';
 import { keys } from './keys.ts';
-import { getItem, isConditionFailure, putNew, queryAll, withoutKeys } from './db.ts';
+import { getItem, conditionally, putNew, queryAll, withoutKeys } from './db.ts';
 
 export type Role = 'read-only' | 'user' | 'author' | 'admin';
 export const ROLES: readonly Role[] = ['read-only', 'user', 'author', 'admin'];
@@ -39,13 +39,9 @@ export async function listApiKeys(tenantId: string): Promise<ApiKey[]> {
 
 export async function deleteApiKey(tenantId: string, keyId: string): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(new DeleteCommand({ TableName: table, Key: keys.apiKey(tenantId, keyId), ConditionExpression: 'attribute_exists(pk)' }));
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return conditionally(
+    doc.send(new DeleteCommand({ TableName: table, Key: keys.apiKey(tenantId, keyId), ConditionExpression: 'attribute_exists(pk)' })),
+  );
 }
 
 function toApiKey(item: ApiKeyItem): ApiKey {

@@ -17,8 +17,15 @@ export async function getItem<T = Item>(key: Key, consistent = false): Promise<T
 /** Puts an item that must not exist yet; returns false when it already did (an idempotent retry). */
 export async function putNew(item: Item): Promise<boolean> {
   const { doc, table } = getDb();
+  return conditionally(
+    doc.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
+  );
+}
+
+/** Runs a conditional write: false when its condition failed (a repeat or a lost race) instead of throwing. */
+export async function conditionally(write: Promise<unknown>): Promise<boolean> {
   try {
-    await doc.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await write;
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;

@@ -2,7 +2,7 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
 import type { Group } from '../api/schemas/group.schemas.ts';
 import { keys } from './keys.ts';
-import { getItem, isConditionFailure, putNew, queryAll, withoutKeys } from './db.ts';
+import { getItem, conditionally, putNew, queryAll, withoutKeys } from './db.ts';
 
 /** The built-in group every agent without a matching `--tag` joins; it has a fixed id in each tenant. */
 export const UNASSIGNED_GROUP_ID = 'grp_unassigned';
@@ -46,11 +46,7 @@ export async function putGroup(tenantId: string, group: GroupItem): Promise<void
 
 export async function deleteGroup(tenantId: string, groupId: string): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(new DeleteCommand({ TableName: table, Key: keys.group(tenantId, groupId), ConditionExpression: 'attribute_exists(pk)' }));
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return conditionally(
+    doc.send(new DeleteCommand({ TableName: table, Key: keys.group(tenantId, groupId), ConditionExpression: 'attribute_exists(pk)' })),
+  );
 }

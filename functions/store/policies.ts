@@ -2,7 +2,7 @@ import { BatchGetCommand, DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamod
 import { getDb } from '../shared/clients.ts';
 import type { Policy } from '../contract/policy.schemas.ts';
 import { keys } from './keys.ts';
-import { getItem, isConditionFailure, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
+import { getItem, conditionally, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
 
 export async function getPolicy(tenantId: string, policyId: string): Promise<Policy | undefined> {
   const item = await getItem<Policy & Record<string, unknown>>(keys.policy(tenantId, policyId));
@@ -41,11 +41,7 @@ export async function putPolicy(tenantId: string, policy: Policy): Promise<void>
 
 export async function deletePolicy(tenantId: string, policyId: string): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(new DeleteCommand({ TableName: table, Key: keys.policy(tenantId, policyId), ConditionExpression: 'attribute_exists(pk)' }));
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return conditionally(
+    doc.send(new DeleteCommand({ TableName: table, Key: keys.policy(tenantId, policyId), ConditionExpression: 'attribute_exists(pk)' })),
+  );
 }

@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
 import type { Target } from '../contract/policy.schemas.ts';
 import { keys } from './keys.ts';
-import { getItem, isConditionFailure, queryAll, withoutKeys } from './db.ts';
+import { getItem, conditionally, queryAll, withoutKeys } from './db.ts';
 
 /** What the server knows of one server under one policy: the authority on baseline and previous scan. */
 export interface ScanStateItem {
@@ -35,18 +35,14 @@ export async function listScanStates(tenantId: string, serverId: string): Promis
  */
 export async function advanceScanState(tenantId: string, serverId: string, next: ScanStateItem, previousScanId: string | null): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(
+  return conditionally(
+    doc.send(
       new PutCommand({
         TableName: table,
         Item: { ...keys.scanState(tenantId, serverId, next.policyId), ...next },
         ConditionExpression: previousScanId === null ? 'attribute_not_exists(pk)' : 'lastScanId = :prev',
         ExpressionAttributeValues: previousScanId === null ? undefined : { ':prev': previousScanId },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -2,7 +2,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
 import type { Scan } from '../api/schemas/scan.schemas.ts';
 import { keys } from './keys.ts';
-import { getItem, isConditionFailure, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
+import { getItem, conditionally, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
 
 export interface ScanResultRef {
   policyId: string;
@@ -53,8 +53,8 @@ export async function listScans(tenantId: string, page: PageRequest, filter: { s
 /** pending -> running on the agent's first upload request; a no-op when already running. */
 export async function markScanRunning(tenantId: string, scanId: string, now: Date): Promise<void> {
   const { doc, table } = getDb();
-  await doc
-    .send(
+  await conditionally(
+    doc.send(
       new UpdateCommand({
         TableName: table,
         Key: keys.scan(tenantId, scanId),
@@ -63,10 +63,8 @@ export async function markScanRunning(tenantId: string, scanId: string, now: Dat
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':running': 'running', ':pending': 'pending', ':now': now.toISOString() },
       }),
-    )
-    .catch((error) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    ),
+  );
 }
 
 /**
@@ -75,8 +73,8 @@ export async function markScanRunning(tenantId: string, scanId: string, now: Dat
  */
 export async function recordScanResults(tenantId: string, scanId: string, results: ScanResultRef[], detectedAt: string, now: Date): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(
+  return conditionally(
+    doc.send(
       new UpdateCommand({
         TableName: table,
         Key: keys.scan(tenantId, scanId),
@@ -91,12 +89,8 @@ export async function recordScanResults(tenantId: string, scanId: string, result
           ':now': now.toISOString(),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function finishScan(
@@ -115,8 +109,8 @@ export async function finishScan(
     update += ', #error = :error';
     values[':error'] = outcome.error;
   }
-  try {
-    await doc.send(
+  return conditionally(
+    doc.send(
       new UpdateCommand({
         TableName: table,
         Key: keys.scan(tenantId, scanId),
@@ -125,12 +119,8 @@ export async function finishScan(
         ExpressionAttributeNames: { '#status': 'status', ...(outcome.status === 'failed' ? { '#error': 'error' } : {}) },
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** The public shape of a scan (what the agent reported stays internal). */

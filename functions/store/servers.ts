@@ -2,7 +2,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
 import type { Server } from '../api/schemas/server.schemas.ts';
 import { keys } from './keys.ts';
-import { getItem, isConditionFailure, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
+import { getItem, conditionally, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
 import type { ScanKind } from '../contract/agent.schemas.ts';
 
 export interface PendingScanRef {
@@ -83,8 +83,8 @@ export async function updateServer(tenantId: string, serverId: string, patch: { 
 
 export async function deactivateServer(tenantId: string, serverId: string): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(
+  return conditionally(
+    doc.send(
       new UpdateCommand({
         TableName: table,
         Key: keys.server(tenantId, serverId),
@@ -93,12 +93,8 @@ export async function deactivateServer(tenantId: string, serverId: string): Prom
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':d': 'deactivated', ':empty': {} },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -113,8 +109,8 @@ export async function touchServer(
   agent: { agentVersion: string; watching?: ServerItem['watching'] },
 ): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(
+  return conditionally(
+    doc.send(
       new UpdateCommand({
         TableName: table,
         Key: keys.server(tenantId, serverId),
@@ -128,19 +124,15 @@ export async function touchServer(
           ...(agent.watching ? { ':w': agent.watching } : {}),
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Puts a scan in the server's inbox; fails (false) when the server is missing or deactivated. */
 export async function addPendingScan(tenantId: string, serverId: string, scanId: string, ref: PendingScanRef): Promise<boolean> {
   const { doc, table } = getDb();
-  try {
-    await doc.send(
+  return conditionally(
+    doc.send(
       new UpdateCommand({
         TableName: table,
         Key: keys.server(tenantId, serverId),
@@ -149,25 +141,21 @@ export async function addPendingScan(tenantId: string, serverId: string, scanId:
         ExpressionAttributeNames: { '#id': scanId, '#state': 'state' },
         ExpressionAttributeValues: { ':ref': ref, ':active': 'active' },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function removePendingScan(tenantId: string, serverId: string, scanId: string): Promise<void> {
   const { doc, table } = getDb();
-  await doc.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: keys.server(tenantId, serverId),
-      UpdateExpression: 'REMOVE pendingScans.#id',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#id': scanId },
-    }),
-  ).catch((error) => {
-    if (!isConditionFailure(error)) throw error;
-  });
+  await conditionally(
+    doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: keys.server(tenantId, serverId),
+        UpdateExpression: 'REMOVE pendingScans.#id',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#id': scanId },
+      }),
+    ),
+  );
 }
