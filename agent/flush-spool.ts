@@ -5,6 +5,7 @@ import { deliver, ProtocolError } from './deliver.ts';
 import { errorMessage, log } from './log.ts';
 import { createScan, recordLastScan } from './run-scan.ts';
 import { listSpool, quarantineSpool, readSpool, removeSpool, rewriteSpool, type SpoolFile } from './spool.ts';
+import { treeMemory } from './tree-memory.ts';
 
 /**
  * Sends spooled scans, oldest first, before any new work, so the server sees changes in the order
@@ -49,6 +50,7 @@ export async function flushSpool(ctx: AgentContext): Promise<FlushResult> {
     const trees = record.results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
     const filesScanned = record.results.reduce((sum, r) => sum + r.filesScanned, 0);
     const meter: ByteMeter = { bytes: 0 };
+    const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);
     // One fresh scan is allowed when the server no longer accepts the recorded one (gone or closed).
     for (let fresh = 0; ; fresh++) {
       try {
@@ -57,7 +59,7 @@ export async function flushSpool(ctx: AgentContext): Promise<FlushResult> {
           // Remember the id before sending, so a crash now does not create a second scan next time.
           rewriteSpool(file.path, record);
         }
-        await deliver(ctx.client, record.scanId, trees, record.scannedAt, meter);
+        await deliver(ctx.client, record.scanId, trees, record.scannedAt, meter, { memory, ignoreMemory: record.kind === 'baseline' });
         removeSpool(file.path);
         recordLastScan(ctx.stateDir, record.scanId, record.scannedAt, filesScanned, meter.bytes);
         log.info(`spooled scan ${record.scanId} from ${record.scannedAt} delivered (${meter.bytes} bytes sent)`);

@@ -7,12 +7,15 @@ import { errorMessage, log } from './log.ts';
 import { scanPolicy, type PolicyScanResult } from './scan/scan-policy.ts';
 import { addToSpool } from './spool.ts';
 import { paths, updateState } from './state.ts';
+import { treeMemory } from './tree-memory.ts';
 
 /**
  * Runs one scan end to end: walk every active policy, then deliver the trees (complete, sync what
- * the server lacks, complete again). When the API is unreachable the entries go to the spool; when
- * the scan itself breaks the server is told (`fail`). A crash anywhere leaves the server's scan
- * pending, and the next run simply does it again: every step is idempotent on the server.
+ * the server lacks, complete again; a baseline or --full scan syncs with `have` rather than from the
+ * remembered trees, so nodes shared with other servers are not re-sent). When the API is unreachable
+ * the entries go to the spool; when the scan itself breaks the server is told (`fail`). A crash
+ * anywhere leaves the server's scan pending, and the next run simply does it again: every step is
+ * idempotent on the server.
  */
 
 export interface ScanJob {
@@ -111,7 +114,7 @@ export async function runScan(ctx: AgentContext, job: ScanJob): Promise<ScanRun>
   if (scanId !== null && !unreachable && !job.spoolOnly) {
     const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
     try {
-      await deliver(ctx.client, scanId, trees, scannedAt, meter);
+      await deliver(ctx.client, scanId, trees, scannedAt, meter, { memory: treeMemory(ctx.stateDir, ctx.credential.serverId), ignoreMemory: full });
       recordLastScan(ctx.stateDir, scanId, scannedAt, filesScanned, meter.bytes);
       log.info(`scan ${scanId} (${job.kind}) delivered: ${filesScanned} files, ${meter.bytes} bytes sent`);
       return run('completed', { scannedAt, filesScanned });

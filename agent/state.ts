@@ -4,9 +4,10 @@ import type { AgentPolicy } from '../functions/contract/agent.schemas.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
 /**
- * The agent's state dir: who it is (credential.json), what it was told (state.json), its hash cache
- * and its spool. Everything here is a convenience for the agent; the server stays the authority on
- * baselines, so a tampered state dir can at worst make the agent re-upload.
+ * The agent's state dir: who it is (credential.json), what it was told (state.json), its hash cache,
+ * the trees the server accepted (trees/) and its spool. Everything here is a convenience for the agent;
+ * the server stays the authority on baselines, so a tampered state dir can at worst make the agent
+ * re-upload.
  */
 
 export const DEFAULT_STATE_DIR = '/var/lib/driftwatch';
@@ -55,6 +56,8 @@ export const paths = (stateDir: string) => ({
   state: join(stateDir, 'state.json'),
   cache: join(stateDir, 'cache'),
   spool: join(stateDir, 'spool'),
+  /** Node hashes of the last tree the server accepted, per policy (tree-memory.ts). */
+  trees: join(stateDir, 'trees'),
 });
 
 /** Creates the state dir (0700) if needed and tightens its mode when we own it. */

@@ -1,12 +1,14 @@
 import { isLeaf, type PathEntry, type Tree, type TreeNode } from '../functions/contract/tree.ts';
-import type { ApiClient, ByteMeter } from './client.ts';
+import { ApiError, type ApiClient, type ByteMeter, type Problem } from './client.ts';
 import { log } from './log.ts';
 
 /**
- * Brings the server up to date with one local Merkle tree, sending only what it lacks: ask `have`
- * for the children of every missing inner node, level by level from the root, then upload every
- * missing node bottom-up (the server stores an inner node only once all its children exist).
- * Planning is pure given a `have` function, so it is tested without HTTP.
+ * Brings the server up to date with one local Merkle tree, sending only what it lacks, bottom-up (the
+ * server stores an inner node only once all its children exist). Two ways to find what it lacks:
+ * - from the tree the server last accepted (tree-memory.ts): every node not in it, no question asked;
+ * - by asking `have` for the children of every missing inner node, level by level from the root, when
+ *   there is no such memory (first scan, baseline, --full) or it turned out wrong.
+ * Planning is pure given the memory or a `have` function, so it is tested without HTTP.
  */
 
 /** Max hashes per `have` request (HaveRequestSchema). */
@@ -58,6 +60,30 @@ export async function planUpload(tree: Tree, have: HaveFn, opts: { rootMissing?:
   return found.sort((a, b) => a.level - b.level);
 }
 
+/**
+ * Every node of `tree` outside `known` (the nodes of a tree the server accepted), in upload order:
+ * descends from the root and stops at a known node, since the server holds a stored node's whole
+ * subtree. Asks the server nothing; if `known` was wrong the server refuses the upload (an inner node
+ * referencing a node it lacks) or `complete` still answers 409, and the caller falls back to `have`.
+ * @example packNodes(policyId, planKnown(tree, treeMemory(stateDir, serverId).recall(policyId)!))
+ */
+export function planKnown(tree: Tree, known: ReadonlySet<string>): TreeNode[] {
+  const found: TreeNode[] = [];
+  const seen = new Set<string>();
+  const stack: string[] = [tree.root];
+  while (stack.length > 0) {
+    const hash = stack.pop()!;
+    if (known.has(hash) || seen.has(hash)) continue;
+    seen.add(hash);
+    const node = tree.nodes.get(hash);
+    if (!node) throw new Error(`tree lacks its own node ${hash}`);
+    found.push(node);
+    // Reversed so that the stack pops children in path order: neighbouring leaves compress together.
+    if (!isLeaf(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return found.sort((a, b) => a.level - b.level);
+}
+
 /** A node as the wire carries it: the server derives hashes itself (NodesRequestSchema). */
 export type WireNode = { level: 0; entries: PathEntry[] } | { level: number; children: string[] };
 
@@ -93,21 +119,38 @@ export function packNodes(policyId: string, nodes: readonly TreeNode[], limits =
 }
 
 /**
- * Uploads what the server lacks of `tree` for scan `scanId`. Answers how many nodes went up.
- * Repeating it is harmless: the server keys nodes by hash.
+ * Uploads what the server lacks of `tree` for scan `scanId`: with `known` (the nodes of the last tree
+ * the server accepted) everything outside it, else what `have` says is missing. Answers how many nodes
+ * went up. Repeating it is harmless: the server keys nodes by hash. With a wrong `known` the server
+ * refuses with 400 (see isMissingNodeError).
  */
-export async function syncTree(client: ApiClient, scanId: string, policyId: string, tree: Tree, meter: ByteMeter): Promise<number> {
+export async function syncTree(
+  client: ApiClient,
+  scanId: string,
+  policyId: string,
+  tree: Tree,
+  meter: ByteMeter,
+  opts: { known?: ReadonlySet<string> } = {},
+): Promise<number> {
   const scanPath = `/v1/agent/scans/${encodeURIComponent(scanId)}`;
   const have: HaveFn = async (hashes) => {
     const res = await client.request<{ missing: string[] }>('POST', `${scanPath}/have`, { body: { hashes }, meter });
     return Array.isArray(res.body?.missing) ? res.body.missing : [];
   };
-  const upload = await planUpload(tree, have, { rootMissing: true });
+  const upload = opts.known ? planKnown(tree, opts.known) : await planUpload(tree, have, { rootMissing: true });
   let stored = 0;
   for (const body of packNodes(policyId, upload)) {
     const res = await client.request<{ stored: string[] }>('POST', `${scanPath}/nodes`, { json: body, gzip: true, meter });
     stored += Array.isArray(res.body?.stored) ? res.body.stored.length : 0;
   }
-  log.debug(`scan ${scanId} policy ${policyId}: uploaded ${upload.length} nodes, server stored ${stored}`);
+  const how = opts.known ? `outside the ${opts.known.size} remembered` : 'found missing by have';
+  log.debug(`scan ${scanId} policy ${policyId}: uploaded ${upload.length} nodes ${how}, server stored ${stored}`);
   return upload.length;
+}
+
+/** The server's answer to an inner node whose child it does not hold: the remembered tree was wrong. */
+export function isMissingNodeError(error: unknown): boolean {
+  if (!(error instanceof ApiError) || error.status !== 400) return false;
+  const problem = (error.body ?? {}) as Problem;
+  return /node the server does not have/i.test(problem.detail ?? '') || (problem.errors ?? []).some((e) => /\.children$/.test(e.path) && /^missing /.test(e.message));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NodesRequestSchema } from '../../functions/contract/agent.schemas.ts';
 import type { PathEntry } from '../../functions/contract/entry.ts';
 import { buildTree, isLeaf, type Tree, type TreeNode } from '../../functions/contract/tree.ts';
-import { HAVE_BATCH, packNodes, planUpload, type HaveFn } from '../../agent/sync.ts';
+import { HAVE_BATCH, packNodes, planKnown, planUpload, type HaveFn } from '../../agent/sync.ts';
 
 function entries(count: number, change?: { index: number; size: number }): PathEntry[] {
   const list: PathEntry[] = [];
@@ -105,6 +105,69 @@ describe('planUpload', () => {
     const tree = buildTree(entries(500));
     const plan = await planUpload(tree, async (hashes) => [...hashes, 'AAAAAAAAAAAAAAAAAAAAAA'], { rootMissing: true });
     expect(plan).toHaveLength(tree.nodes.size);
+  });
+});
+
+/** Entries with a few files modified, added and removed, spread over the whole tree. */
+function changed(count: number): PathEntry[] {
+  const list = entries(count).filter((_, i) => i % 997 !== 5);
+  for (let i = 0; i < list.length; i += 613) list[i] = [list[i]![0], { ...list[i]![1], size: 123_456 }];
+  for (let k = 0; k < 5; k++) list.push([`/srv/data/dir${String(k * 19).padStart(3, '0')}/new${k}.txt`, { ...list[0]![1], inode: 9_000_000 + k }]);
+  return list.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
+describe('planKnown', () => {
+  it('uploads exactly the nodes outside the accepted tree, bottom-up, and the server can store them in order', async () => {
+    const before = buildTree(entries(20_000));
+    const after = buildTree(changed(20_000));
+    const plan = planKnown(after, new Set(before.nodes.keys()));
+    // The same nodes the `have` sync finds against a server holding the accepted tree, without asking.
+    const server = new FakeServer();
+    server.holdAll(before);
+    const viaHave = await planUpload(after, server.have, { rootMissing: true });
+    const hashes = plan.map((n) => n.hash);
+    expect(new Set(hashes).size).toBe(hashes.length);
+    expect(new Set(hashes)).toEqual(new Set(viaHave.map((n) => n.hash)));
+    expect(new Set(hashes)).toEqual(new Set([...after.nodes.keys()].filter((h) => !before.nodes.has(h))));
+    for (let i = 1; i < plan.length; i++) expect(plan[i]!.level).toBeGreaterThanOrEqual(plan[i - 1]!.level);
+    expect(plan[plan.length - 1]!.hash).toBe(after.root);
+    expect(plan.length).toBeLessThan(after.nodes.size / 5);
+    server.upload(plan);
+    expect(server.held.has(after.root)).toBe(true);
+  });
+
+  it('keeps leaves in path order, so neighbouring entries compress together', () => {
+    const before = buildTree(entries(5000));
+    const after = buildTree(changed(5000));
+    const firstPaths = planKnown(after, new Set(before.nodes.keys()))
+      .filter(isLeaf)
+      .map((leaf) => leaf.entries[0]![0]);
+    expect(firstPaths).toEqual([...firstPaths].sort());
+  });
+
+  it('plans the whole tree with an empty memory, and nothing when the root is remembered', () => {
+    const tree = buildTree(entries(3000));
+    const all = planKnown(tree, new Set());
+    expect(all).toHaveLength(tree.nodes.size);
+    expect(all[all.length - 1]!.hash).toBe(tree.root);
+    expect(planKnown(tree, new Set([tree.root]))).toEqual([]);
+  });
+
+  it('stops at any remembered node: its subtree is not uploaded even if the rest was never seen', () => {
+    const tree = buildTree(entries(3000));
+    const root = tree.nodes.get(tree.root)!;
+    expect(isLeaf(root)).toBe(false);
+    const [first] = (root as { children: string[] }).children;
+    const plan = planKnown(tree, new Set([first!]));
+    const under = new Set<string>();
+    const walk = (hash: string) => {
+      under.add(hash);
+      const node = tree.nodes.get(hash)!;
+      if (!isLeaf(node)) node.children.forEach(walk);
+    };
+    walk(first!);
+    expect(plan.some((n) => under.has(n.hash))).toBe(false);
+    expect(plan).toHaveLength(tree.nodes.size - under.size);
   });
 });
 
