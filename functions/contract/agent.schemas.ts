@@ -74,9 +74,22 @@ export const WireInnerSchema = z.strictObject({
   level: z.number().int().min(1).max(32),
   children: z.array(hash).min(1).max(128),
 });
+/** A leaf given as a change to a stored leaf of the same tenant (functions/contract/tree-delta.ts). */
+export const WireLeafDeltaSchema = z.strictObject({
+  level: z.literal(0),
+  base: hash,
+  remove: z.array(z.string().min(1).max(4096)).max(128),
+  put: z.array(z.tuple([z.string().min(1).max(4096), EntrySchema])).max(128),
+});
+/** An inner node given as splices of a stored inner node's children. */
+export const WireInnerDeltaSchema = z.strictObject({
+  level: z.number().int().min(1).max(32),
+  base: hash,
+  edits: z.array(z.tuple([z.number().int().min(0).max(4096), z.number().int().min(0).max(4096), z.array(hash).max(128)])).min(1).max(128),
+});
 export const NodesRequestSchema = z.strictObject({
   policyId: z.string().min(1).max(64),
-  nodes: z.array(z.union([WireLeafSchema, WireInnerSchema])).min(1).max(4000),
+  nodes: z.array(z.union([WireLeafSchema, WireInnerSchema, WireLeafDeltaSchema, WireInnerDeltaSchema])).min(1).max(4000),
 });
 export type NodesRequest = z.infer<typeof NodesRequestSchema>;
 export const NodesResponseSchema = z.object({ stored: z.array(z.string()) });

@@ -124,6 +124,27 @@ describe('bad input from an agent: 4xx and nothing stored', () => {
     expect(await nodeCount()).toBe(before);
   });
 
+  it('a delta node against a base the server lacks (or on another level) is a 400; a valid delta is stored', async () => {
+    const base: PathEntry[] = [['/srv/app/d1', file('d1', 11)], ['/srv/app/d2', file('d2', 12)]];
+    const baseTree = buildTree(base);
+    expect((await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, ...nodesBody([{ level: 0, entries: base }]) })).status).toBe(200);
+    const before = await nodeCount();
+    const unknown = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, ...nodesBody([{ level: 0, base: 'CCCCCCCCCCCCCCCCCCCCCC', remove: [], put: [] }]) });
+    expect(unknown.status).toBe(400);
+    const wrongLevel = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, ...nodesBody([{ level: 1, base: baseTree.root, edits: [[0, 0, []]] }]) });
+    expect(wrongLevel.status).toBe(400);
+    const outside = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: agent.credential, ...nodesBody([{ level: 0, base: baseTree.root, remove: [], put: [['/etc/passwd', file('p', 13)]] }]) });
+    expect(outside.status).toBe(400);
+    expect(await nodeCount()).toBe(before);
+    const next: PathEntry[] = [['/srv/app/d1', file('d1', 11)], ['/srv/app/d3', file('d3', 14)]];
+    const delta = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, {
+      key: agent.credential,
+      ...nodesBody([{ level: 0, base: baseTree.root, remove: ['/srv/app/d2'], put: [['/srv/app/d3', file('d3', 14)]] }]),
+    });
+    expect(delta.status, delta.text).toBe(200);
+    expect(delta.json.stored).toEqual([buildTree(next).root]);
+  });
+
   it("another server's scan id is a 404", async () => {
     const other = await enroll('bad-2');
     for (const [method, suffix, body] of [

@@ -13,8 +13,6 @@ import {
   NodesResponseSchema,
 } from '../../contract/agent.schemas.ts';
 import type { Policy } from '../../contract/policy.schemas.ts';
-import { innerHash, leafHash, leafIsOrdered, type TreeNode } from '../../contract/tree.ts';
-import { targetForPath } from '../../domain/targets.ts';
 import { getGroup } from '../../store/groups.ts';
 import { getPolicies } from '../../store/policies.ts';
 import { existingNodes, storeNodes } from '../../store/nodes.ts';
@@ -23,7 +21,7 @@ import { finishScan, getScan, markScanRunning, recordScanResults, toScan, type S
 import { removePendingScan } from '../../store/servers.ts';
 import { errorResponses, IdParamSchema, jsonBody, jsonResponse } from '../schemas/common.schemas.ts';
 import type { Principal } from '../middleware/auth.ts';
-import { readNodesRequest } from '../agent-upload.ts';
+import { decodeNodes, readNodesRequest } from '../agent-upload.ts';
 import { newRouter } from '../router.ts';
 
 export const agentScanRoutes = newRouter();
@@ -92,16 +90,12 @@ agentScanRoutes.openapi(
   },
 );
 
-/**
- * Tree nodes, bottom-up. Everything is checked before anything is stored: hashes are recomputed here
- * (the agent sends none), leaves must be sorted with every path under one of the policy's targets, and
- * an inner node's children must already be stored or come in the same request.
- */
+/** Tree nodes, bottom-up, whole or as deltas of stored nodes; all checked before anything is stored (agent-upload.ts). */
 agentScanRoutes.openAPIRegistry.registerPath({
   method: 'post',
   path: '/v1/agent/scans/{id}/nodes',
   tags,
-  summary: 'Upload tree nodes (JSON, `Content-Encoding: gzip` recommended; 5 MiB compressed, 16 MiB decompressed)',
+  summary: 'Upload tree nodes, whole or as deltas of stored nodes (JSON, `Content-Encoding: gzip` recommended; 5 MiB compressed, 16 MiB decompressed)',
   request: { params: IdParamSchema, body: jsonBody(NodesRequestSchema) },
   responses: { 200: jsonResponse(NodesResponseSchema, 'Hashes of the stored nodes.'), ...errorResponses },
 });
@@ -114,31 +108,7 @@ agentScanRoutes.post('/v1/agent/scans/:id/nodes', async (c) => {
   const policy = (await policiesOf(agent)).get(upload.policyId);
   if (!policy) throw new ValidationError('The policy is not one this server runs.', [{ path: 'policyId', message: `unknown policy ${upload.policyId}` }]);
 
-  const nodes: TreeNode[] = upload.nodes.map((node, i) => {
-    if ('entries' in node) {
-      const entries = node.entries as [string, never][];
-      if (!leafIsOrdered(entries)) throw new ValidationError('Leaf entries must be sorted by path without duplicates.', [{ path: `nodes.${i}.entries`, message: 'not sorted' }]);
-      entries.forEach(([path], j) => {
-        if (!targetForPath(policy.targets, path)) {
-          throw new ValidationError('A path is not under any target of the policy.', [{ path: `nodes.${i}.entries.${j}.0`, message: `${path} is outside the policy's targets` }]);
-        }
-      });
-      return { level: 0, hash: leafHash(entries), entries };
-    }
-    const inner = node as { level: number; children: string[] };
-    return { level: inner.level, hash: innerHash(inner.level, inner.children), children: inner.children };
-  });
-  const inRequest = new Map(nodes.map((n) => [n.hash, n]));
-  const referenced = nodes.flatMap((n) => (n.level === 0 ? [] : (n as { children: string[] }).children)).filter((h) => !inRequest.has(h));
-  const stored = await existingNodes(agent.tenantId, referenced);
-  for (const [i, node] of nodes.entries()) {
-    if (node.level === 0) continue;
-    for (const child of (node as { children: string[] }).children) {
-      const childNode = inRequest.get(child);
-      if (!childNode && !stored.has(child)) throw new ValidationError('An inner node references a node the server does not have; upload children first.', [{ path: `nodes.${i}.children`, message: `missing ${child}` }]);
-      if (childNode && childNode.level >= node.level) throw new ValidationError('A child must be on a lower level than its parent.', [{ path: `nodes.${i}.children`, message: `bad level for ${child}` }]);
-    }
-  }
+  const inRequest = await decodeNodes(agent.tenantId, policy, upload);
   if (scan.status === 'pending') await markScanRunning(agent.tenantId, scan.id, new Date());
   await storeNodes(agent.tenantId, [...inRequest.values()]);
   return c.json({ stored: [...inRequest.keys()] }, 200);
