@@ -42,6 +42,18 @@ describe('FileHasher', () => {
     expect(pauses).toBeGreaterThan(0);
   });
 
+  it('keeps streams apart when other files are hashed while one waits for the throttle', async () => {
+    const files = ['a', 'b', 'c'].map((name, i) => {
+      const content = Buffer.alloc(i === 1 ? 100 : 20_000, name.charCodeAt(0));
+      writeFileSync(join(dir, name), content);
+      return { path: join(dir, name), content };
+    });
+    const throttle = new Throttle('low', { sliceMs: 0, sleep: () => new Promise((resolve) => setTimeout(resolve, 1)) });
+    const hasher = new FileHasher('sha256', throttle, 4096);
+    const results = await Promise.all(files.map((f) => hasher.hash(f.path)));
+    results.forEach((r, i) => expect(r.value).toBe(createHash('sha256').update(files[i]!.content).digest('hex')));
+  });
+
   it('hashes a file of exactly one buffer (the empty read that follows ends it)', async () => {
     const path = join(dir, 'exact');
     const content = Buffer.alloc(4096, 9);

@@ -50,8 +50,9 @@ function fill(fd: number, buffer: Buffer): number {
 }
 
 /**
- * A hasher owns its read buffer: one per scan, so two scans running at once never share one across
- * an `await`.
+ * A hasher owns its read buffer (one per scan, so concurrent scans never share one). Every read into it
+ * is hashed before the next `await`, so files hashed while a large one waits for the throttle can
+ * share it.
  */
 export class FileHasher {
   private readonly buffer: Buffer;
@@ -90,14 +91,16 @@ export class FileHasher {
 
   private async streamRest(fd: number, hash: crypto.Hash, bytesSoFar: number, stats: Stats): Promise<FileHash> {
     let bytes = bytesSoFar;
+    const buffer = this.buffer;
     try {
       for (;;) {
         if (this.throttle?.due()) await this.throttle.pause();
-        const n = fill(fd, this.buffer);
+        // Fill and update with no await in between: other files hashed during the pause may reuse the buffer.
+        const n = fill(fd, buffer);
         if (n === 0) break;
-        hash.update(n === this.buffer.length ? this.buffer : this.buffer.subarray(0, n));
+        hash.update(n === buffer.length ? buffer : buffer.subarray(0, n));
         bytes += n;
-        if (n < this.buffer.length) break;
+        if (n < buffer.length) break;
       }
     } finally {
       closeSync(fd);

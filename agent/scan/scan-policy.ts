@@ -97,6 +97,8 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   const every = Number.isInteger(policy.fullRehashEvery) && policy.fullRehashEvery >= 1 ? policy.fullRehashEvery : DEFAULT_FULL_REHASH_EVERY;
   const onlyPaths = opts.onlyPaths ? minimalPaths(opts.onlyPaths, platform) : undefined;
 
+  // Created first so that loading and writing the cache count towards the CPU share too.
+  const throttle = new Throttle(policy.cpuUsage ?? 'high');
   const cacheFile = cacheFileName(opts.cacheDir, policy.id);
   const loaded = loadHashCache(cacheFile);
   const cache: HashCache | undefined = loaded && loaded.algorithm === algorithm ? loaded : undefined;
@@ -111,8 +113,8 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
     scansSinceFull = full || !cache ? 0 : cache.scansSinceFull + 1;
   }
   const reuse = full ? undefined : cache;
+  if (throttle.due()) await throttle.pause();
 
-  const throttle = new Throttle(policy.cpuUsage ?? 'high');
   const hasher = new FileHasher(algorithm, throttle);
   const writer = new HashCacheWriter(cacheFile, algorithm, scansSinceFull);
   const entries: PathEntry[] = [];
@@ -223,5 +225,6 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   }
 
   sortUnique(entries);
+  if (throttle.share < 1) await throttle.pause(); // settle the last slice: the level holds for the whole scan
   return { policyId: policy.id, entries, filesScanned: entries.length, filesHashed, bytesHashed, full, errors };
 }

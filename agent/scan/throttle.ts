@@ -1,8 +1,10 @@
 /**
  * CPU usage levels (policy.cpuUsage). The walk calls `due()` after each entry (and each MiB of a large
- * file); when a slice of work is over, `pause()` sleeps so that busy time / wall time is about the
- * level's share: high 100% (it only yields to the event loop now and then so timers and sockets of the
- * rest of the agent keep running), medium 50%, low 20%.
+ * file); when a slice of work (20 ms of wall time) is over, `pause()` sleeps so that the CPU time the
+ * process used during the slice (all its threads: V8's garbage collector and compiler threads count,
+ * time blocked on disk does not) over the slice's wall time including the sleep is the level's share:
+ * medium 50%, low 20%. High never sleeps; it only yields to the event loop every 200 ms so the timers
+ * and sockets of the rest of the agent keep running.
  */
 export type CpuUsage = 'high' | 'medium' | 'low';
 
@@ -15,7 +17,14 @@ export interface ThrottleOptions {
   now?: () => number;
   /** Sleep, for tests. */
   sleep?: (ms: number) => Promise<void>;
+  /** CPU milliseconds used by the process so far, for tests. */
+  cpu?: () => number;
 }
+
+const processCpuMs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -27,14 +36,22 @@ export class Throttle {
   private readonly sliceMs: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly cpu: () => number;
+  /** Start of the current slice of work (for `due`). */
   private sliceStart: number;
+  /** Accounting window: wall time since the previous sleep ended, CPU since it began. */
+  private windowStart: number;
+  private windowCpu: number;
 
   constructor(level: CpuUsage = 'high', options: ThrottleOptions = {}) {
     this.share = CPU_SHARE[level] ?? 1;
     this.sliceMs = options.sliceMs ?? (this.share >= 1 ? 200 : 20);
     this.now = options.now ?? (() => performance.now());
     this.sleep = options.sleep ?? defaultSleep;
+    this.cpu = options.cpu ?? processCpuMs;
     this.sliceStart = this.now();
+    this.windowStart = this.sliceStart;
+    this.windowCpu = this.share >= 1 ? 0 : this.cpu();
   }
 
   /** True when the current slice of work is over and `pause()` should be awaited. */
@@ -42,17 +59,27 @@ export class Throttle {
     return this.now() - this.sliceStart >= this.sliceMs;
   }
 
-  /** Ends a slice: sleeps busy * (1 - share) / share (high: just yields), then starts the next slice. */
+  /**
+   * Ends a slice: sleeps cpu / share - wall, measured over the window since the previous sleep ended;
+   * CPU that other threads used during that sleep counts in this window (the sleep's wall time was
+   * already paid for by the previous one). High just yields. Then starts the next slice.
+   */
   async pause(): Promise<void> {
-    const busy = this.now() - this.sliceStart;
     if (this.share >= 1) {
       await yieldToLoop();
-    } else {
-      const ms = (busy * (1 - this.share)) / this.share;
-      const before = this.now();
-      await this.sleep(ms);
-      this.sleptMs += this.now() - before;
+      this.sliceStart = this.now();
+      return;
     }
-    this.sliceStart = this.now();
+    const now = this.now();
+    const cpu = this.cpu();
+    const ms = Math.min((cpu - this.windowCpu) / this.share - (now - this.windowStart), 5_000);
+    this.windowCpu = cpu;
+    if (ms > 0) {
+      await this.sleep(ms);
+      this.sleptMs += this.now() - now;
+    } else {
+      await yieldToLoop();
+    }
+    this.windowStart = this.sliceStart = this.now();
   }
 }
