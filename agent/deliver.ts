@@ -7,9 +7,10 @@ import type { TreeMemory } from './tree-memory.ts';
 /**
  * Delivers a scan's trees: `complete` first (an unchanged scan costs exactly this one small request),
  * and only when the server answers 409 {missing: [roots]} sync those trees and complete again.
- * With a memory of the trees the server last accepted, a changed tree is synced from it (no `have`);
- * when that memory proves wrong (the server refuses the upload, or still lacks the root) it is dropped
- * and the tree is synced with `have`. Every accepted tree becomes the memory of its policy.
+ * With a memory of the trees the server last accepted, a changed tree is synced from it (no `have`,
+ * deltas against its nodes); when that memory proves wrong (the server refuses the upload as naming a
+ * node it lacks, or still lacks the root) it is dropped and the tree is synced with `have`, whole
+ * nodes. Every accepted tree becomes the memory of its policy.
  */
 
 export interface PolicyTree {
@@ -75,11 +76,11 @@ export async function deliver(
         log.warn(`scan ${scanId} policy ${t.policyId}: the server lacks nodes of the tree it accepted before; syncing with have`);
         memory.forget(t.policyId);
       }
-      const known = memory && !opts.ignoreMemory && !recalled.has(t.policyId) ? memory.recall(t.policyId) : null;
-      if (memory && known) {
+      const previous = memory && !opts.ignoreMemory && !recalled.has(t.policyId) ? memory.recall(t.policyId) : null;
+      if (memory && previous) {
         recalled.add(t.policyId);
         try {
-          await syncTree(client, scanId, t.policyId, t.tree, meter, { known });
+          await syncTree(client, scanId, t.policyId, t.tree, meter, { previous });
           trusting.add(t.policyId);
           continue;
         } catch (error) {

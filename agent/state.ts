@@ -56,7 +56,7 @@ export const paths = (stateDir: string) => ({
   state: join(stateDir, 'state.json'),
   cache: join(stateDir, 'cache'),
   spool: join(stateDir, 'spool'),
-  /** Node hashes of the last tree the server accepted, per policy (tree-memory.ts). */
+  /** Entries of the last tree the server accepted, per policy (tree-memory.ts). */
   trees: join(stateDir, 'trees'),
 });
 

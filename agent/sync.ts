@@ -1,11 +1,13 @@
-import { isLeaf, type PathEntry, type Tree, type TreeNode } from '../functions/contract/tree.ts';
+import { isLeaf, type Tree, type TreeNode } from '../functions/contract/tree.ts';
 import { ApiError, type ApiClient, type ByteMeter, type Problem } from './client.ts';
+import { encodeAgainst, isDelta, toWire, type WireNode } from './delta.ts';
 import { log } from './log.ts';
 
 /**
  * Brings the server up to date with one local Merkle tree, sending only what it lacks, bottom-up (the
  * server stores an inner node only once all its children exist). Two ways to find what it lacks:
- * - from the tree the server last accepted (tree-memory.ts): every node not in it, no question asked;
+ * - from the tree the server last accepted (tree-memory.ts): every node not in it, no question asked,
+ *   each sent as a delta against a node of that tree where shorter (delta.ts);
  * - by asking `have` for the children of every missing inner node, level by level from the root, when
  *   there is no such memory (first scan, baseline, --full) or it turned out wrong.
  * Planning is pure given the memory or a `have` function, so it is tested without HTTP.
@@ -64,10 +66,11 @@ export async function planUpload(tree: Tree, have: HaveFn, opts: { rootMissing?:
  * Every node of `tree` outside `known` (the nodes of a tree the server accepted), in upload order:
  * descends from the root and stops at a known node, since the server holds a stored node's whole
  * subtree. Asks the server nothing; if `known` was wrong the server refuses the upload (an inner node
- * referencing a node it lacks) or `complete` still answers 409, and the caller falls back to `have`.
- * @example packNodes(policyId, planKnown(tree, treeMemory(stateDir, serverId).recall(policyId)!))
+ * referencing, or a delta based on, a node it lacks) or `complete` still answers 409, and the caller
+ * falls back to `have`.
+ * @example planKnown(tree, treeMemory(stateDir, serverId).recall(policyId)!.nodes)
  */
-export function planKnown(tree: Tree, known: ReadonlySet<string>): TreeNode[] {
+export function planKnown(tree: Tree, known: { has(hash: string): boolean }): TreeNode[] {
   const found: TreeNode[] = [];
   const seen = new Set<string>();
   const stack: string[] = [tree.root];
@@ -84,19 +87,16 @@ export function planKnown(tree: Tree, known: ReadonlySet<string>): TreeNode[] {
   return found.sort((a, b) => a.level - b.level);
 }
 
-/** A node as the wire carries it: the server derives hashes itself (NodesRequestSchema). */
-export type WireNode = { level: 0; entries: PathEntry[] } | { level: number; children: string[] };
-
-export function toWire(node: TreeNode): WireNode {
-  return isLeaf(node) ? { level: 0, entries: node.entries } : { level: node.level, children: node.children };
-}
-
 /**
- * Cuts the upload into `nodes` request bodies of at most NODES_PER_REQUEST nodes and about
- * NODES_REQUEST_BYTES of JSON each, keeping the bottom-up order across and within requests.
- * Answers the JSON texts so their sizes are exact.
+ * Cuts the upload (wire nodes, or tree nodes sent whole) into `nodes` request bodies of at most
+ * NODES_PER_REQUEST nodes and about NODES_REQUEST_BYTES of JSON each, keeping the bottom-up order
+ * across and within requests. Answers the JSON texts so their sizes are exact.
  */
-export function packNodes(policyId: string, nodes: readonly TreeNode[], limits = { maxNodes: NODES_PER_REQUEST, maxBytes: NODES_REQUEST_BYTES }): string[] {
+export function packNodes(
+  policyId: string,
+  nodes: readonly (WireNode | TreeNode)[],
+  limits = { maxNodes: NODES_PER_REQUEST, maxBytes: NODES_REQUEST_BYTES },
+): string[] {
   const head = `{"policyId":${JSON.stringify(policyId)},"nodes":[`;
   const tail = ']}';
   const bodies: string[] = [];
@@ -108,7 +108,7 @@ export function packNodes(policyId: string, nodes: readonly TreeNode[], limits =
     size = head.length + tail.length;
   };
   for (const node of nodes) {
-    const json = JSON.stringify(toWire(node));
+    const json = JSON.stringify('hash' in node ? toWire(node) : node);
     // A single node bigger than the limit still goes, alone.
     if (parts.length > 0 && (parts.length >= limits.maxNodes || size + json.length + 1 > limits.maxBytes)) flush();
     parts.push(json);
@@ -119,10 +119,10 @@ export function packNodes(policyId: string, nodes: readonly TreeNode[], limits =
 }
 
 /**
- * Uploads what the server lacks of `tree` for scan `scanId`: with `known` (the nodes of the last tree
- * the server accepted) everything outside it, else what `have` says is missing. Answers how many nodes
- * went up. Repeating it is harmless: the server keys nodes by hash. With a wrong `known` the server
- * refuses with 400 (see isMissingNodeError).
+ * Uploads what the server lacks of `tree` for scan `scanId`: with `previous` (the last tree the server
+ * accepted) every node outside it, as a delta against one of its nodes where shorter; else what `have`
+ * says is missing, whole. Answers how many nodes went up. Repeating it is harmless: the server keys
+ * nodes by hash. With a wrong `previous` the server refuses with 400 (see isMissingNodeError).
  */
 export async function syncTree(
   client: ApiClient,
@@ -130,27 +130,34 @@ export async function syncTree(
   policyId: string,
   tree: Tree,
   meter: ByteMeter,
-  opts: { known?: ReadonlySet<string> } = {},
+  opts: { previous?: Tree } = {},
 ): Promise<number> {
   const scanPath = `/v1/agent/scans/${encodeURIComponent(scanId)}`;
   const have: HaveFn = async (hashes) => {
     const res = await client.request<{ missing: string[] }>('POST', `${scanPath}/have`, { body: { hashes }, meter });
     return Array.isArray(res.body?.missing) ? res.body.missing : [];
   };
-  const upload = opts.known ? planKnown(tree, opts.known) : await planUpload(tree, have, { rootMissing: true });
+  const previous = opts.previous;
+  const upload: WireNode[] = previous ? encodeAgainst(previous, planKnown(tree, previous.nodes)) : (await planUpload(tree, have, { rootMissing: true })).map(toWire);
   let stored = 0;
   for (const body of packNodes(policyId, upload)) {
     const res = await client.request<{ stored: string[] }>('POST', `${scanPath}/nodes`, { json: body, gzip: true, meter });
     stored += Array.isArray(res.body?.stored) ? res.body.stored.length : 0;
   }
-  const how = opts.known ? `outside the ${opts.known.size} remembered` : 'found missing by have';
+  const how = previous ? `outside the ${previous.nodes.size} remembered (${upload.filter(isDelta).length} as deltas)` : 'found missing by have';
   log.debug(`scan ${scanId} policy ${policyId}: uploaded ${upload.length} nodes ${how}, server stored ${stored}`);
   return upload.length;
 }
 
-/** The server's answer to an inner node whose child it does not hold: the remembered tree was wrong. */
+/**
+ * The server's answer to an inner node whose child it does not hold, or to a delta whose base it does
+ * not hold: the remembered tree was wrong.
+ */
 export function isMissingNodeError(error: unknown): boolean {
   if (!(error instanceof ApiError) || error.status !== 400) return false;
   const problem = (error.body ?? {}) as Problem;
-  return /node the server does not have/i.test(problem.detail ?? '') || (problem.errors ?? []).some((e) => /\.children$/.test(e.path) && /^missing /.test(e.message));
+  return (
+    /node the server does not have/i.test(problem.detail ?? '') ||
+    (problem.errors ?? []).some((e) => (/\.children$/.test(e.path) && /^missing /.test(e.message)) || (/\.base$/.test(e.path) && /^unknown base /.test(e.message)))
+  );
 }

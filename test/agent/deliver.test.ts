@@ -1,12 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PathEntry } from '../../functions/contract/entry.ts';
-import { buildTree, innerHash, leafHash, type Tree } from '../../functions/contract/tree.ts';
+import { buildTree, innerHash, isLeaf, leafHash, type Tree, type TreeNode } from '../../functions/contract/tree.ts';
+import { applyChildEdits, applyLeafDelta, type ChildEdit } from '../../functions/contract/tree-delta.ts';
 import { ApiError, type ApiClient, type RequestOptions } from '../../agent/client.ts';
 import { deliver, type PolicyTree } from '../../agent/deliver.ts';
-import { treeFileName, treeMemory, type TreeMemory } from '../../agent/tree-memory.ts';
+import { isMissingNodeError } from '../../agent/sync.ts';
+import { treeEntries, treeFileName, treeMemory, type TreeMemory } from '../../agent/tree-memory.ts';
 
 function entries(count: number, bump: number[] = []): PathEntry[] {
   const list: PathEntry[] = [];
@@ -19,10 +22,17 @@ function entries(count: number, bump: number[] = []): PathEntry[] {
   return list.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
-/** The agent API as far as deliver() uses it: stores nodes by hash, refuses a parent whose children it lacks. */
+type Wire = { level: number; entries?: PathEntry[]; children?: string[]; base?: string; remove?: string[]; put?: PathEntry[]; edits?: ChildEdit[] };
+
+/**
+ * The agent API as far as deliver() uses it: stores nodes by hash, expands deltas against the nodes it
+ * holds, refuses a delta whose base it lacks and a parent whose children it lacks (as the real API does).
+ */
 class FakeApi {
-  readonly held = new Set<string>();
+  readonly held = new Map<string, TreeNode>();
   readonly calls: string[] = [];
+  /** Every `nodes` request's nodes, as sent. */
+  readonly uploads: Wire[][] = [];
   request = async (method: string, path: string, opts: RequestOptions = {}) => {
     const kind = path.slice(path.lastIndexOf('/') + 1);
     this.calls.push(kind);
@@ -32,26 +42,42 @@ class FakeApi {
       return missing.length ? { status: 409, body: { missing } } : { status: 200, body: { status: 'running' } };
     }
     if (kind === 'have') return { status: 200, body: { missing: (body.hashes as string[]).filter((h) => !this.held.has(h)) } };
-    const nodes = (body.nodes as ({ level: 0; entries: PathEntry[] } | { level: number; children: string[] })[]).map((n) =>
-      'entries' in n ? { hash: leafHash(n.entries), children: [] as string[] } : { hash: innerHash(n.level, n.children), children: n.children },
-    );
+    const wires = body.nodes as Wire[];
+    this.uploads.push(wires);
+    const nodes = wires.map((n, i): TreeNode => {
+      if (n.entries) return { level: 0, hash: leafHash(n.entries), entries: n.entries };
+      if (n.children) return { level: n.level, hash: innerHash(n.level, n.children), children: n.children };
+      const base = this.held.get(n.base!);
+      if (!base || base.level !== n.level) {
+        throw new ApiError(400, { detail: 'A delta names a base node the server does not have on that level.', errors: [{ path: `nodes.${i}.base`, message: `unknown base ${n.base}` }] }, method, path);
+      }
+      if (isLeaf(base)) {
+        const expanded = applyLeafDelta(base.entries, { remove: n.remove!, put: n.put! });
+        return { level: 0, hash: leafHash(expanded), entries: expanded };
+      }
+      const children = applyChildEdits(base.children, n.edits!);
+      return { level: n.level, hash: innerHash(n.level, children), children };
+    });
     const inRequest = new Set(nodes.map((n) => n.hash));
     for (const [i, n] of nodes.entries()) {
-      const lacking = n.children.find((c) => !inRequest.has(c) && !this.held.has(c));
+      const lacking = isLeaf(n) ? undefined : n.children.find((c) => !inRequest.has(c) && !this.held.has(c));
       if (lacking) {
         throw new ApiError(400, { detail: 'An inner node references a node the server does not have; upload children first.', errors: [{ path: `nodes.${i}.children`, message: `missing ${lacking}` }] }, method, path);
       }
     }
-    for (const n of nodes) this.held.add(n.hash);
+    for (const n of nodes) this.held.set(n.hash, n);
     return { status: 200, body: { stored: [...inRequest] } };
   };
   holdAll(tree: Tree): void {
-    for (const hash of tree.nodes.keys()) this.held.add(hash);
+    for (const node of tree.nodes.values()) this.held.set(node.hash, node);
   }
   get client(): ApiClient {
     return this as unknown as ApiClient;
   }
 }
+
+/** The hashes of a recalled tree, for comparing memories. */
+const hashesOf = (tree: Tree | null) => (tree ? new Set(tree.nodes.keys()) : null);
 
 let stateDir: string;
 beforeEach(() => {
@@ -69,17 +95,53 @@ describe('tree memory', () => {
     const memory = treeMemory(stateDir, 'srv_1');
     expect(memory.recall('pol_1')).toBeNull();
     memory.remember('pol_1', tree);
-    expect(memory.recall('pol_1')).toEqual(new Set(tree.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
     expect(statSync(treeFileName(stateDir, 'pol_1')).mode & 0o777).toBe(0o600);
     expect(statSync(join(stateDir, 'trees')).mode & 0o777).toBe(0o700);
     expect(treeMemory(stateDir, 'srv_2').recall('pol_1')).toBeNull();
     expect(memory.recall('pol_2')).toBeNull();
 
+    // The whole content comes back, not just the hashes: deltas are computed against it.
+    expect(treeEntries(memory.recall('pol_1')!)).toEqual(entries(2000));
+
     const file = treeFileName(stateDir, 'pol_1');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n[^\n]+\n$/, '\nnot a hash\n'));
+    const good = readFileSync(file);
+    const lines = gunzipSync(good).toString('utf8').split('\n');
+    // An entry edited: its tree is not the one the header names.
+    writeFileSync(file, gzipSync(lines.join('\n').replace('"size":7,', '"size":8,')));
     expect(memory.recall('pol_1')).toBeNull();
+    // A line lost.
+    writeFileSync(file, gzipSync([...lines.slice(0, 5), ...lines.slice(6)].join('\n')));
+    expect(memory.recall('pol_1')).toBeNull();
+    writeFileSync(file, good.subarray(0, good.length - 10));
+    expect(memory.recall('pol_1')).toBeNull();
+    writeFileSync(file, 'not gzip');
+    expect(memory.recall('pol_1')).toBeNull();
+    writeFileSync(file, good);
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
     memory.forget('pol_1');
+    expect(existsSync(file)).toBe(false);
     expect(memory.recall('pol_1')).toBeNull();
+  });
+
+  it('remembers an empty tree and a single leaf', () => {
+    const memory = treeMemory(stateDir, 'srv_1');
+    for (const tree of [buildTree([]), buildTree(entries(3))]) {
+      memory.remember('pol_1', tree);
+      expect(memory.recall('pol_1')?.root).toBe(tree.root);
+    }
+  });
+
+  it('replaces the hash-only file of earlier versions', () => {
+    const legacy = join(stateDir, 'trees', 'pol_1.nodes');
+    const memory = treeMemory(stateDir, 'srv_1');
+    memory.remember('pol_1', buildTree(entries(10)));
+    writeFileSync(legacy, 'driftwatch-nodes 1 srv_1 AAAAAAAAAAAAAAAAAAAAAA\nAAAAAAAAAAAAAAAAAAAAAA\n');
+    memory.remember('pol_1', buildTree(entries(11)));
+    expect(existsSync(legacy)).toBe(false);
+    writeFileSync(legacy, 'x');
+    memory.forget('pol_1');
+    expect(existsSync(legacy)).toBe(false);
   });
 
   it('does not rewrite the file for the same tree', () => {
@@ -95,7 +157,7 @@ describe('tree memory', () => {
   });
 
   it('keeps policy ids out of the path', () => {
-    expect(treeFileName(stateDir, '../x/y')).toBe(join(stateDir, 'trees', '%2e%2e%2fx%2fy.nodes'));
+    expect(treeFileName(stateDir, '../x/y')).toBe(join(stateDir, 'trees', '%2e%2e%2fx%2fy.entries'));
   });
 });
 
@@ -107,13 +169,17 @@ describe('deliver with a tree memory', () => {
     await send(api, first, memory);
     // No memory yet: the `have` sync.
     expect(api.calls).toContain('have');
-    expect(memory.recall('pol_1')).toEqual(new Set(first.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.nodes.keys()));
 
     api.calls.length = 0;
     const second = buildTree(entries(5000, [7, 2500, 4999]));
     await send(api, second, memory);
     expect(api.calls).toEqual(['complete', 'nodes', 'complete']);
-    expect(memory.recall('pol_1')).toEqual(new Set(second.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(second.nodes.keys()));
+    // Sent as deltas against the accepted tree: each changed leaf carries just its changed entry.
+    const [upload] = api.uploads.slice(-1);
+    expect(upload!.filter((n) => n.base).length).toBeGreaterThanOrEqual(upload!.length - 1);
+    expect(upload!.filter((n) => n.level === 0).flatMap((n) => n.put ?? n.entries!).map(([, e]) => e.size)).toEqual([999_999, 999_999, 999_999]);
 
     api.calls.length = 0;
     await send(api, second, memory);
@@ -129,7 +195,33 @@ describe('deliver with a tree memory', () => {
     await send(api, tree, memory);
     expect(api.calls.join(' ')).toMatch(/^complete nodes (have )+nodes complete$/);
     expect(api.held.has(tree.root)).toBe(true);
-    expect(memory.recall('pol_1')).toEqual(new Set(tree.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
+  });
+
+  it('falls back to `have`, whole nodes, when the server lacks a delta base (it lost nodes)', async () => {
+    const api = new FakeApi();
+    const memory = treeMemory(stateDir, 'srv_1');
+    const first = buildTree(entries(5000));
+    api.holdAll(first);
+    memory.remember('pol_1', first);
+    // The server lost the old leaves (an inner delta's base alone would not do).
+    for (const [hash, node] of api.held) if (isLeaf(node)) api.held.delete(hash);
+    const tree = buildTree(entries(5000, [42]));
+    await send(api, tree, memory);
+    expect(api.calls.join(' ')).toMatch(/^complete nodes (have )+nodes complete$/);
+    expect(api.uploads[0]!.some((n) => n.base)).toBe(true);
+    expect(api.uploads[1]!.some((n) => n.base)).toBe(false);
+    expect(api.held.has(tree.root)).toBe(true);
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
+  });
+
+  it('recognises the refusals that mean the remembered tree was wrong', () => {
+    const refusal = (detail: string, errors: { path: string; message: string }[] = []) => new ApiError(400, { detail, errors }, 'POST', '/nodes');
+    expect(isMissingNodeError(refusal('A delta names a base node the server does not have on that level.', [{ path: 'nodes.3.base', message: 'unknown base X' }]))).toBe(true);
+    expect(isMissingNodeError(refusal('The node upload is invalid.', [{ path: 'nodes.3.base', message: 'unknown base X' }]))).toBe(true);
+    expect(isMissingNodeError(refusal('An inner node references a node the server does not have; upload children first.'))).toBe(true);
+    expect(isMissingNodeError(refusal('A path is not under any target of the policy.'))).toBe(false);
+    expect(isMissingNodeError(new ApiError(409, {}, 'POST', '/nodes'))).toBe(false);
   });
 
   it('falls back to `have` when the server still lacks the root after an upload from memory', async () => {
@@ -140,7 +232,7 @@ describe('deliver with a tree memory', () => {
     memory.remember('pol_1', tree);
     await send(api, tree, memory);
     expect(api.calls.join(' ')).toMatch(/^complete complete (have )+nodes complete$/);
-    expect(memory.recall('pol_1')).toEqual(new Set(tree.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
     expect(api.held.has(tree.root)).toBe(true);
   });
 
@@ -153,7 +245,7 @@ describe('deliver with a tree memory', () => {
     const second = buildTree(entries(3000, [1]));
     await send(api, second, memory, true);
     expect(api.calls).toContain('have');
-    expect(memory.recall('pol_1')).toEqual(new Set(second.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(second.nodes.keys()));
   });
 
   it('leaves the memory alone when the scan is refused for another reason', async () => {
@@ -168,6 +260,6 @@ describe('deliver with a tree memory', () => {
       return inner(method, path, opts);
     };
     await expect(send(api, buildTree(entries(3000, [5])), memory)).rejects.toThrow(/not under any target/);
-    expect(memory.recall('pol_1')).toEqual(new Set(first.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.nodes.keys()));
   });
 });
