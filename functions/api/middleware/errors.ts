@@ -22,7 +22,10 @@ export function onError(error: Error, c: Context): Response {
     const detail = status === 400 && /JSON/i.test(error.message) ? 'The body is not valid JSON.' : error.message || title;
     return problemResponse(c, new AppError(status, status === 400 ? 'malformed' : 'http', title, detail));
   }
-  logger.error('unhandled error', { requestId: c.get('requestId' as never), error: { name: error.name, message: error.message, stack: error.stack } });
+  // The name, message and the frame that threw are enough to find it; a whole stack trace in a log
+  // line is noise and can carry request data.
+  const at = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '))?.trim();
+  logger.error('unhandled error', { requestId: c.get('requestId' as never), error: { name: error.name, message: error.message, at } });
   return problemResponse(c, new AppError(500, 'internal', 'Internal error', 'Something went wrong on our side; the request id is in X-Request-Id.'));
 }
 
