@@ -1,0 +1,65 @@
+/**
+ * Walk + hash alone, in a fresh process: the agent's scanPolicy over one directory, without the CLI,
+ * the API or the upload (the fair comparison with aide, which uploads nothing). The bench bundles this
+ * file with esbuild and runs it under /usr/bin/time. Prints one JSON line.
+ *
+ *   node walk-hash.mjs <dir> --cache <dir> [--full] [--threads N] [--tree]
+ */
+import { resolve } from 'node:path';
+import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
+import { buildTree } from '../../functions/contract/tree.ts';
+import { scanPolicy } from '../../agent/scan/scan-policy.ts';
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+
+const dir = resolve(process.argv[2]!);
+const cacheDir = resolve(arg('cache')!);
+const threads = arg('threads') === undefined ? undefined : Number(arg('threads'));
+
+const policy: AgentPolicy = {
+  id: 'bench',
+  name: 'bench',
+  state: 'on',
+  hashAlgorithm: 'sha256',
+  cpuUsage: 'high',
+  fullRehashEvery: 1000,
+  targets: [
+    {
+      id: 't',
+      path: dir,
+      recursive: true,
+      include: [],
+      exclude: [],
+      attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
+      critical: false,
+      alert: true,
+    },
+  ],
+} as AgentPolicy;
+
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const result = await scanPolicy(policy, { cacheDir, full: process.argv.includes('--full'), hashThreads: threads });
+const scanMs = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+let treeMs: number | undefined;
+if (process.argv.includes('--tree')) {
+  const t1 = performance.now();
+  buildTree(result.entries);
+  treeMs = performance.now() - t1;
+}
+process.stdout.write(
+  `${JSON.stringify({
+    scanMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    treeMs,
+    filesScanned: result.filesScanned,
+    filesHashed: result.filesHashed,
+    bytesHashed: result.bytesHashed,
+    full: result.full,
+    errors: result.errors?.length ?? 0,
+  })}\n`,
+);
