@@ -64,10 +64,23 @@ export function innerHash(level: number, children: readonly string[]): string {
   return digest(`N${level}\n${children.join('\n')}`);
 }
 
-/** True when `path` closes a node at `level`: about one path in FANOUT does. */
+/**
+ * True when `path` closes a node at `level`: about one path in FANOUT does. Chunking needs a stable,
+ * well-mixed function of the path, not a cryptographic one (the server verifies node hashes, never
+ * the cut points), so this is FNV-1a with a murmur3 finalizer: ~20x cheaper than a sha256 per path.
+ */
 export function isBoundary(level: number, path: string): boolean {
-  const h = createHash('sha256').update(`${level}:${path}`).digest();
-  return (h[0]! & (FANOUT - 1)) === 0;
+  let h = (0x811c9dc5 ^ Math.imul(level + 1, 0x9e3779b1)) >>> 0;
+  for (let i = 0; i < path.length; i++) {
+    h ^= path.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h & (FANOUT - 1)) === 0;
 }
 
 interface Span {

@@ -14,6 +14,8 @@ export interface ScanStateItem {
   /** The policy's targets when `root` was recorded, to tell scope changes from file changes. */
   targets: Target[];
   lastScanId: string;
+  /** detectedAt of that scan: an older scan delivered late (SQS does not keep order) must not move the state back. */
+  detectedAt?: string;
   lastStats: { added: number; modified: number; removed: number; renamed: number };
   updatedAt: string;
 }

@@ -13,7 +13,8 @@ export async function differingEntries(tenantId: string, oldRoot: string | null,
   let right = [newRoot];
   const cache = new Map<string, TreeNode>();
   for (;;) {
-    const common = new Set(left.filter((h) => right.includes(h)));
+    const rightSet = new Set(right);
+    const common = new Set(left.filter((h) => rightSet.has(h)));
     left = left.filter((h) => !common.has(h));
     right = right.filter((h) => !common.has(h));
     const unknown = [...left, ...right].filter((h) => !cache.has(h));

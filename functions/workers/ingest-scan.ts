@@ -47,6 +47,8 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
 async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem, policy: Policy, result: ScanResultRef): Promise<Counts> {
   const state = await getScanState(tenantId, server.id, policy.id);
   if (state?.lastScanId === scan.id) return state.lastStats;
+  // A newer scan was ingested first: its diff already covers this one's changes, so report nothing.
+  if (state?.detectedAt && scan.detectedAt && scan.detectedAt < state.detectedAt) return zero();
 
   // What to compare with: the previous scan; on a first scan, a golden master's baseline if the policy names one.
   let reference: { root: string; targets: Policy['targets']; otherHost?: boolean } | null = state ? { root: state.root, targets: state.targets } : null;
@@ -80,6 +82,7 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
     baselineRoot: !state || rebuild ? (reference && !rebuild ? reference.root : result.root) : state.baselineRoot,
     targets: policy.targets,
     lastScanId: scan.id,
+    detectedAt: scan.detectedAt,
     lastStats: counts,
     updatedAt: new Date().toISOString(),
   };

@@ -201,6 +201,22 @@ describe('a full upload over the wire', () => {
     expect((await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json).toMatchObject({ status: 'completed', stats: scan.stats });
   });
 
+  it('an older scan delivered after a newer one was ingested (SQS does not keep order) reports nothing backwards', async () => {
+    const agent = await enroll('order-1');
+    await upload(agent.credential, entries);
+    const v2 = entries.map(([p, e], i): PathEntry => (i === 3 ? [p, { ...e, size: 222 }] : [p, e]));
+    const older = await upload(agent.credential, v2);
+    const v3 = v2.map(([p, e], i): PathEntry => (i === 4 ? [p, { ...e, size: 333 }] : [p, e]));
+    await upload(agent.credential, v3);
+    const list = async () => (await stack.api('GET', `/v1/events?serverId=${agent.serverId}`, { key: admin })).json.items as { path: string }[];
+    expect((await list()).map((e) => e.path).sort()).toEqual([entries[3]![0], entries[4]![0]]);
+    await getDb().doc.send(new UpdateCommand({ TableName: getDb().table, Key: keys.scan(stack.credentials.tenantId, older), UpdateExpression: 'SET #s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': 'running' } }));
+    await getSqs().send(new SendMessageCommand({ QueueUrl: config().QUEUE_URL_SCAN_INGEST, MessageBody: JSON.stringify({ tenantId: stack.credentials.tenantId, scanId: older }) }));
+    await stack.drain();
+    expect((await list()).length).toBe(2);
+    expect((await stack.api('GET', `/v1/servers/${agent.serverId}/drift`, { key: admin })).json.items.map((i: { path: string }) => i.path).sort()).toEqual([entries[3]![0], entries[4]![0]]);
+  });
+
   it('a golden-master policy reports the first scan of another server as its differences from the master', async () => {
     const master = await enroll('gold-master');
     const golden = await stack.api('POST', '/v1/policies', { key: admin, body: { name: 'golden', platform: 'linux', targets: [{ path: '/srv/app' }], baselineServerId: master.serverId } });
