@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { REPO } from '../lib/context.ts';
 import { medianOf, run } from '../lib/proc.ts';
+import { findNode22 } from '../lib/node22.ts';
 import type { Benchmark, Row } from '../lib/types.ts';
 
 /**
@@ -59,7 +60,7 @@ export const benchmark: Benchmark = {
   name: 'api-bundle',
   description: 'Lambda bundle sizes (minified ESM, node22, SDK bundled) and cold import time of each',
   async run(ctx) {
-    const node = ctx.opts.node22 ?? process.execPath;
+    const node = ctx.opts.node22 ?? findNode22() ?? process.execPath;
     const nodeVersion = (await run(node, ['--version'])).stdout.trim();
     const runs = Math.max(5, ctx.opts.repeats);
     const outdir = join(ctx.workDir, 'lambda');

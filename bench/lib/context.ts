@@ -61,7 +61,7 @@ export function parseOptions(): BenchOptions {
   --load-seconds S    BENCH_LOAD_SECONDS  measured seconds of load (default 10)
   --only a,b          BENCH_ONLY          run only these benchmarks (names as listed)
   --profile           BENCH_PROFILE=1     write .cpuprofile files to bench/work/profiles and summarise them
-  --node22 PATH       BENCH_NODE22        a Node 22 binary for the API cold-import figure`);
+  --node22 PATH       BENCH_NODE22        a Node 22 binary for the API cold-import figure (default: npx node@22)`);
     process.exit(0);
   }
   const only = flag('only') ?? process.env.BENCH_ONLY;
