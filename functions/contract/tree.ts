@@ -120,31 +120,37 @@ export function buildTree(entries: readonly PathEntry[]): Tree {
   let level = 0;
   while (spans.length > 1) {
     level += 1;
-    const next: Span[] = [];
-    let group: Span[] = [];
-    const closeInner = () => {
+    const groups = groupSpans(level, spans);
+    spans = groups.map((group) => {
       const children = group.map((s) => s.hash);
       const node: InnerNode = { level, hash: innerHash(level, children), children };
       nodes.set(node.hash, node);
-      next.push({ hash: node.hash, lastPath: group[group.length - 1]!.lastPath });
-      group = [];
-    };
-    for (const span of spans) {
-      group.push(span);
-      if (group.length >= MAX_NODE_WIDTH || isBoundary(level, span.lastPath)) closeInner();
-    }
-    if (group.length > 0) closeInner();
-    // Every span was a boundary: merge the level into nodes of MAX_NODE_WIDTH so the tree still narrows.
-    if (next.length === spans.length) {
-      next.length = 0;
-      for (let i = 0; i < spans.length; i += MAX_NODE_WIDTH) {
-        group = spans.slice(i, i + MAX_NODE_WIDTH);
-        closeInner();
-      }
-    }
-    spans = next;
+      return { hash: node.hash, lastPath: group[group.length - 1]!.lastPath };
+    });
   }
   return { root: spans[0]!.hash, nodes, entryCount: entries.length };
+}
+
+/**
+ * Cuts one level's spans into the children of the next level's nodes. When every span is a boundary
+ * the level would not narrow, so it is cut every MAX_NODE_WIDTH spans instead. Grouping comes before
+ * any node is made, so the tree holds no node its root cannot reach.
+ */
+function groupSpans(level: number, spans: readonly Span[]): Span[][] {
+  const groups: Span[][] = [];
+  let group: Span[] = [];
+  for (const span of spans) {
+    group.push(span);
+    if (group.length >= MAX_NODE_WIDTH || isBoundary(level, span.lastPath)) {
+      groups.push(group);
+      group = [];
+    }
+  }
+  if (group.length > 0) groups.push(group);
+  if (groups.length < spans.length) return groups;
+  const merged: Span[][] = [];
+  for (let i = 0; i < spans.length; i += MAX_NODE_WIDTH) merged.push(spans.slice(i, i + MAX_NODE_WIDTH));
+  return merged;
 }
 
 /** Checks that a leaf's entries are sorted, unique and non-empty where they must be. */
