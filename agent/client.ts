@@ -1,3 +1,4 @@
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions as HttpRequestOptions } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_BACKOFF, retry, type BackoffOptions, type RetryVerdict } from './backoff.ts';
 import { log } from './log.ts';
@@ -7,6 +8,8 @@ import { AGENT_VERSION } from './version.ts';
  * The agent's HTTP client for `/v1/agent/*`: JSON in and out, bearer auth, optional gzip bodies,
  * bounded retries. It sorts failures into the three outcomes the CLI's exit codes are made of:
  * UnreachableError (exit 3, spool), RejectedCredentialError (exit 4) and ApiError (a real answer).
+ * Built on node:http(s) with keep-alive rather than fetch: loading fetch (undici) costs ~30 ms of CPU
+ * at the first request, on the critical path of every short-lived `scan`.
  */
 
 /** The API could not be reached (network, 5xx, 429) even after retries. */
@@ -73,6 +76,22 @@ export interface ApiResponse<T> {
   body: T;
 }
 
+/** The request failed on the way (connection refused or reset, DNS, TLS): `cause` has the details. */
+class NetworkError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'NetworkError';
+  }
+}
+
+/** No complete answer within the request's time limit. */
+class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
 /** A 5xx/429 answer inside the retry loop. */
 class RetryableStatus extends Error {
   constructor(
@@ -93,12 +112,72 @@ function retryAfterMs(header: string | null): number | undefined {
 
 function classify(error: unknown): RetryVerdict {
   if (error instanceof RetryableStatus) return { retry: true, afterMs: error.retryAfterMs };
-  // fetch rejects with TypeError on network failures and with an AbortError/TimeoutError on timeouts.
-  if (error instanceof TypeError || (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError'))) {
-    return { retry: true };
-  }
+  // TypeError: a URL that does not parse (as fetch did, it counts as unreachable).
+  if (error instanceof NetworkError || error instanceof TimeoutError || error instanceof TypeError) return { retry: true };
   return { retry: false };
 }
+
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+interface Transport {
+  request(url: URL, options: HttpRequestOptions, onResponse: (res: IncomingMessage) => void): ClientRequest;
+  agent: HttpAgent;
+}
+
+// Keep-alive, as fetch does: the requests of one scan share a connection. An idle connection is closed
+// after 4 s (fetch's default too), before a server would drop it under a request.
+const KEEP_ALIVE = { keepAlive: true, timeout: 4000 };
+const plain: Transport = { request: httpRequest, agent: new HttpAgent(KEEP_ALIVE) };
+let secure: Promise<Transport> | undefined;
+/** node:https (TLS) is loaded on first use only: a plain-HTTP agent does not pay for it. */
+const tls = (): Promise<Transport> =>
+  (secure ??= import('node:https').then((https) => ({ request: https.request, agent: new https.Agent(KEEP_ALIVE) })));
+
+/** One HTTP exchange; rejects with NetworkError or TimeoutError when there is no complete answer. */
+async function send(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined, timeoutMs: number): Promise<RawResponse> {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`unsupported protocol ${url.protocol}`);
+  const transport = url.protocol === 'https:' ? await tls() : plain;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(error instanceof TimeoutError ? error : new NetworkError(`${method} ${url.pathname} failed`, { cause: error }));
+    };
+    const req = transport.request(
+      url,
+      { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(body.length) }, agent: transport.agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', fail);
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('close', () => {
+          if (!res.complete) fail(new Error('connection closed before the answer was complete'));
+        });
+      },
+    );
+    const timer = setTimeout(() => fail(new TimeoutError(timeoutMs)), timeoutMs);
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+const header = (headers: IncomingHttpHeaders, name: string): string | null => {
+  const value = headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+};
 
 function describe(error: unknown): string {
   if (error instanceof RetryableStatus) return error.message;
@@ -134,29 +213,25 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
       if (opts.gzip) {
         headers['content-encoding'] = 'gzip';
-        // Level 9: node uploads are the bulk of a changed scan's bytes, and a few ms of CPU is cheap.
-        payload = gzipSync(json, { level: 9 });
+        // The default level 6: a baseline's ~1.2 MB of nodes gzip in ~85 ms at level 6, ~140 ms at
+        // level 9, for under 3% more bytes.
+        payload = gzipSync(json, { level: 6 });
       } else payload = json;
     }
-    const url = `${this.apiUrl}${path}`;
     try {
       return await retry(
         async (attempt) => {
           if (attempt > 0) log.debug(`retrying ${method} ${path} (attempt ${attempt + 1})`);
+          const url = new URL(`${this.apiUrl}${path}`);
           if (opts.meter && payload) opts.meter.bytes += payload.length;
           log.debug(`${method} ${path} (${payload?.length ?? 0} bytes${opts.gzip ? ' gzip' : ''})`);
-          const response = await fetch(url, {
-            method,
-            headers,
-            body: payload,
-            signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-          });
-          const text = await response.text();
+          const response = await send(url, method, headers, payload, opts.timeoutMs ?? 30_000);
+          const text = response.text;
           if (response.status >= 500 || response.status === 429) {
-            throw new RetryableStatus(response.status, retryAfterMs(response.headers.get('retry-after')));
+            throw new RetryableStatus(response.status, retryAfterMs(header(response.headers, 'retry-after')));
           }
           let body: unknown = text;
-          if (text && /json/.test(response.headers.get('content-type') ?? '')) {
+          if (text && /json/.test(header(response.headers, 'content-type') ?? '')) {
             try {
               body = JSON.parse(text);
             } catch {

@@ -7,10 +7,11 @@ import { errorMessage, log } from './log.ts';
 import { scanPolicy, type PolicyScanResult } from './scan/scan-policy.ts';
 import { addToSpool } from './spool.ts';
 import { paths, updateState } from './state.ts';
-import { treeMemory } from './tree-memory.ts';
+import { treeMemory, type TreeMemory } from './tree-memory.ts';
 
 /**
- * Runs one scan end to end: walk every active policy, then deliver the trees (complete, sync what
+ * Runs one scan end to end: walk every active policy (while the scan is created, or from a walk the
+ * caller started while it checked in), then deliver the trees (complete, sync what
  * the server lacks, complete again; a baseline or --full scan syncs with `have` rather than from the
  * remembered trees, so nodes shared with other servers are not re-sent). When the API is unreachable
  * the entries go to the spool; when the scan itself breaks the server is told (`fail`). A crash
@@ -68,7 +69,66 @@ async function reportFailure(ctx: AgentContext, scanId: string, error: string, m
   }
 }
 
-export async function runScan(ctx: AgentContext, job: ScanJob): Promise<ScanRun> {
+/** What a walk of a scan's policies came to. */
+export type WalkOutcome =
+  | { ok: true; results: PolicyScanResult[]; scannedAt: string; walkMs: number }
+  | { ok: false; error: unknown };
+
+/**
+ * A walk of a scan's policies, started before (and running alongside) the scan's requests: the walk
+ * yields to the event loop every few ms, so the answers are handled as they come in.
+ */
+export interface PolicyWalk {
+  /** The policies the walk was started for (all of them; only those not `off` are walked). */
+  readonly policies: AgentPolicy[];
+  /** Whether it re-hashes every file (wantsFull). */
+  readonly full: boolean;
+  /** Settles once the walk ended; never rejects. */
+  readonly done: Promise<WalkOutcome>;
+  /** Stops the walk at its next entry (its hash caches are left as they were) and waits for it. */
+  cancel(): Promise<void>;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Starts walking `policies` (those not `off`). The walk itself begins on the next turn of the event
+ * loop, so requests the caller starts in the same tick go out first.
+ */
+export function startWalk(stateDir: string, policies: AgentPolicy[], full: boolean): PolicyWalk {
+  const controller = new AbortController();
+  const done = (async (): Promise<WalkOutcome> => {
+    await nextTurn();
+    const started = performance.now();
+    const results: PolicyScanResult[] = [];
+    for (const policy of activePolicies(policies)) {
+      results.push(await scanPolicy(policy, { cacheDir: paths(stateDir).cache, full, signal: controller.signal }));
+    }
+    return { ok: true, results, scannedAt: new Date().toISOString(), walkMs: performance.now() - started };
+  })().catch((error: unknown): WalkOutcome => ({ ok: false, error }));
+  return {
+    policies,
+    full,
+    done,
+    async cancel() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+/** Whether a walk of `walked` is a walk of `policies`: the same policies, the same settings. */
+export const samePolicies = (walked: readonly AgentPolicy[], policies: readonly AgentPolicy[]): boolean =>
+  JSON.stringify(activePolicies(walked)) === JSON.stringify(activePolicies(policies));
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/**
+ * Runs `job`. `opts.walk`: a walk of the job's policies already under way (started by the caller
+ * while it checked in); it must match the job (samePolicies, wantsFull), else it is cancelled and the
+ * policies walked anew.
+ */
+export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: PolicyWalk | null } = {}): Promise<ScanRun> {
   const meter: ByteMeter = { bytes: 0 };
   let scanId = job.scanId;
   let unreachable = false;
@@ -82,41 +142,61 @@ export async function runScan(ctx: AgentContext, job: ScanJob): Promise<ScanRun>
     ...extra,
   });
 
-  // Create the scan before walking, so the server shows it and a broken walk can be reported.
+  const full = wantsFull(job);
+  let walk = opts.walk ?? null;
+  if (walk && (walk.full !== full || !samePolicies(walk.policies, job.policies))) {
+    await walk.cancel();
+    walk = null;
+  }
+  // The walk runs while the scan is created (so the server shows it, and a broken walk can be reported).
+  walk ??= startWalk(ctx.stateDir, job.policies, full);
   if (scanId === null && !job.spoolOnly) {
     try {
       scanId = await createScan(ctx, job.kind, meter);
     } catch (error) {
-      if (!(error instanceof UnreachableError)) throw error;
+      if (!(error instanceof UnreachableError)) {
+        await walk.cancel();
+        throw error;
+      }
       unreachable = true;
       log.warn(`${error.message}; scanning anyway, results will be spooled`);
     }
   }
 
-  const policies = activePolicies(job.policies);
-  const full = wantsFull(job);
-  const results: PolicyScanResult[] = [];
-  try {
-    for (const policy of policies) {
-      const result = await scanPolicy(policy, { cacheDir: paths(ctx.stateDir).cache, full });
-      for (const e of result.errors ?? []) log.warn(`policy ${policy.name}: ${e.path}: ${e.message}`);
-      results.push(result);
-    }
-  } catch (error) {
-    const message = `scan failed: ${errorMessage(error)}`;
+  const walked = await walk.done;
+  if (!walked.ok) {
+    const message = `scan failed: ${errorMessage(walked.error)}`;
     log.error(scanId ? `scan ${scanId}: ${message}` : message);
     if (scanId && !unreachable) await reportFailure(ctx, scanId, message, meter);
     return run('failed', { error: message });
   }
-  const scannedAt = new Date().toISOString();
+  const { results, scannedAt } = walked;
+  const names = new Map(job.policies.map((p) => [p.id, p.name]));
+  for (const result of results) {
+    for (const e of result.errors ?? []) log.warn(`policy ${names.get(result.policyId) ?? result.policyId}: ${e.path}: ${e.message}`);
+  }
   const filesScanned = results.reduce((sum, r) => sum + r.filesScanned, 0);
 
   if (scanId !== null && !unreachable && !job.spoolOnly) {
+    const treeStarted = performance.now();
     const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
+    const treeMs = performance.now() - treeStarted;
+    // Trees the server accepted are remembered once the delivery is recorded and logged (gzip'ing a
+    // large tree's entries takes a while, and nothing waits for it but the next changed scan).
+    const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);
+    const accepted: PolicyTree[] = [];
+    const deferred: TreeMemory = {
+      recall: (policyId) => memory.recall(policyId),
+      forget: (policyId) => memory.forget(policyId),
+      remember: (policyId, tree) => void accepted.push({ policyId, tree, filesScanned: 0 }),
+    };
     try {
-      await deliver(ctx.client, scanId, trees, scannedAt, meter, { memory: treeMemory(ctx.stateDir, ctx.credential.serverId), ignoreMemory: full });
+      await deliver(ctx.client, scanId, trees, scannedAt, meter, { memory: deferred, ignoreMemory: full });
       recordLastScan(ctx.stateDir, scanId, scannedAt, filesScanned, meter.bytes);
-      log.info(`scan ${scanId} (${job.kind}) delivered: ${filesScanned} files, ${meter.bytes} bytes sent`);
+      log.info(
+        `scan ${scanId} (${job.kind}) delivered: ${filesScanned} files, ${meter.bytes} bytes sent (walk ${seconds(walked.walkMs)}, tree ${seconds(treeMs)})`,
+      );
+      for (const t of accepted) memory.remember(t.policyId, t.tree);
       return run('completed', { scannedAt, filesScanned });
     } catch (error) {
       if (error instanceof UnreachableError) {

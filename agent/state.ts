@@ -107,11 +107,20 @@ export function writeCredential(stateDir: string, credential: Credential): void 
   writeFileAtomic(paths(stateDir).credential, `${JSON.stringify(credential, null, 2)}\n`, 0o600);
 }
 
-/** state.json, or an empty state when missing or unreadable (it only holds what the API can resend). */
-export function readState(stateDir: string): AgentState {
+/** state.json as text, or undefined when missing or unreadable. */
+function readStateText(stateDir: string): string | undefined {
+  try {
+    return readFileSync(paths(stateDir).state, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function parseState(text: string | undefined): AgentState {
+  if (text === undefined) return emptyState();
   let raw: unknown;
   try {
-    raw = readJson(paths(stateDir).state);
+    raw = JSON.parse(text);
   } catch {
     return emptyState();
   }
@@ -119,14 +128,23 @@ export function readState(stateDir: string): AgentState {
   return { ...emptyState(), ...(raw as Partial<AgentState>) };
 }
 
+/** state.json, or an empty state when missing or unreadable (it only holds what the API can resend). */
+export function readState(stateDir: string): AgentState {
+  return parseState(readStateText(stateDir));
+}
+
 /**
  * Read-modify-write of state.json. Reads right before writing so that two agent processes sharing
  * a state dir (the service and an admin's `scan`) lose at most each other's last field update.
+ * A change that changes nothing (a check-in answering what the agent holds) writes nothing.
  */
 export function updateState(stateDir: string, change: (state: AgentState) => void): AgentState {
-  const state = readState(stateDir);
+  const before = readStateText(stateDir);
+  const state = parseState(before);
   change(state);
+  const text = `${JSON.stringify(state)}\n`;
+  if (text === before) return state;
   ensureStateDir(stateDir);
-  writeFileAtomic(paths(stateDir).state, `${JSON.stringify(state)}\n`, 0o600);
+  writeFileAtomic(paths(stateDir).state, text, 0o600);
   return state;
 }

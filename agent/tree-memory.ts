@@ -87,7 +87,7 @@ function peekHeader(file: string, serverId: string): Header | null {
 
 /**
  * The file: gzip'd lines, a JSON header `{format, version, serverId, root, entryCount}`, then one JSON
- * `[path, entry]` per line in path order (~150 bytes per file before gzip, ~10x less after). Answers
+ * `[path, entry]` per line in path order (~150 bytes per file before gzip, gzip level 1). Answers
  * the rebuilt tree, or null for a missing, foreign (another enrollment: nodes are per tenant) or
  * damaged file: the rebuilt root must be the one the header names.
  */
@@ -148,7 +148,8 @@ export function treeMemory(stateDir: string, serverId: string): TreeMemory {
         const header: Header = { format: FORMAT, version: VERSION, serverId, root: tree.root, entryCount: entries.length };
         const lines = [JSON.stringify(header), ...entries.map((entry) => JSON.stringify(entry))];
         mkdirSync(paths(stateDir).trees, { recursive: true, mode: 0o700 });
-        writeFileAtomic(file, gzipSync(`${lines.join('\n')}\n`), 0o600);
+        // Level 1: ~4x faster than the default for ~25% more bytes, on a file read once per changed scan.
+        writeFileAtomic(file, gzipSync(`${lines.join('\n')}\n`, { level: 1 }), 0o600);
         rmSync(legacyFileName(stateDir, policyId), { force: true });
       } catch (error) {
         log.warn(`cannot remember the tree of policy ${policyId} (${file}): ${errorMessage(error)}`);

@@ -4,7 +4,7 @@ import { ApiError, RejectedCredentialError, UnreachableError } from '../client.t
 import { openContext, type AgentContext } from '../context.ts';
 import { flushSpool } from '../flush-spool.ts';
 import { errorMessage, log } from '../log.ts';
-import { runScan, type ScanJob, type ScanRun } from '../run-scan.ts';
+import { runScan, samePolicies, startWalk, wantsFull, type PolicyWalk, type ScanJob, type ScanRun } from '../run-scan.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { spoolCount } from '../spool.ts';
 import { updateState, type Watching } from '../state.ts';
@@ -15,7 +15,10 @@ import { RealTimeWatcher } from '../watch.ts';
 /**
  * `run`: the agent's service loop. Check in, send what is spooled, run the pending scans in order,
  * sleep checkInIntervalSeconds, repeat; meanwhile watch real-time policies and scan them as they
- * change. `--once` does one round of all that and exits: 0, or 3 when results stayed spooled.
+ * change. `--once` does one round of all that and exits: 0, or 3 when results stayed spooled. While
+ * its check-in is under way, `--once` already walks the policies of the last config received: the
+ * first pending scan uses that walk when the config is unchanged and the scan is not a full re-hash;
+ * otherwise (or when nothing is pending) the walk is stopped and dropped.
  */
 
 /** Real-time policies that cannot be watched are scanned this often instead. */
@@ -24,10 +27,15 @@ const FALLBACK_SCAN_MS = 5 * 60_000;
 const STOP_GRACE_MS = 10_000;
 
 /** Runs a scan after everything spooled: results reach the server in the order they were taken. */
-async function scanInOrder(ctx: AgentContext, job: ScanJob): Promise<ScanRun> {
+async function scanInOrder(ctx: AgentContext, job: ScanJob, walk: PolicyWalk | null = null): Promise<ScanRun> {
   let blocked = false;
-  if (spoolCount(ctx.stateDir) > 0) blocked = (await flushSpool(ctx)).remaining > 0;
-  return runScan(ctx, { ...job, spoolOnly: blocked });
+  try {
+    if (spoolCount(ctx.stateDir) > 0) blocked = (await flushSpool(ctx)).remaining > 0;
+  } catch (error) {
+    await walk?.cancel();
+    throw error;
+  }
+  return runScan(ctx, { ...job, spoolOnly: blocked }, { walk });
 }
 
 /** A bounded set of the most recent ids (a long-running service must not grow without end). */
@@ -49,7 +57,15 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
   const queue = new SerialQueue();
   const stop = new StopSignal();
   let fatal: unknown = null;
-  let policies: AgentPolicy[] = cachedPolicies(stateDir) ?? [];
+  const held = cachedPolicies(stateDir);
+  let policies: AgentPolicy[] = held ?? [];
+  /** --once: the walk started during the first check-in, until a pending scan takes it or it is dropped. */
+  let ahead: PolicyWalk | null = null;
+  const dropAhead = async () => {
+    const walk = ahead;
+    ahead = null;
+    await walk?.cancel();
+  };
   let watching: Watching = 'off';
   let starting = true;
   let intervalSeconds = 60;
@@ -111,7 +127,9 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
       let answer: CheckInResult | null = null;
       const sent: Watching = watching;
       try {
-        answer = await checkIn(ctx, { starting, watching: watcher ? watching : undefined });
+        const checking = checkIn(ctx, { starting, watching: watcher ? watching : undefined });
+        if (once && held) ahead = startWalk(stateDir, held, false);
+        answer = await checking;
         starting = false;
       } catch (error) {
         if (error instanceof UnreachableError) {
@@ -128,6 +146,9 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
           policies = answer.policies;
           applyWatch();
         }
+        // The walk under way is of no use without a pending scan it fits: stop it before anything else.
+        const first = answer.pendingScans[0];
+        if (ahead && (!first || wantsFull(first) || !samePolicies(ahead.policies, policies))) await dropAhead();
         try {
           if (spoolCount(stateDir) > 0) for (const id of (await queue.run(() => flushSpool(ctx))).sentScanIds) delivered.add(id);
           for (const pending of answer.pendingScans) {
@@ -136,7 +157,11 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
             // `complete`: one this process already delivered is not walked again.
             if (delivered.has(pending.id)) continue;
             log.info(`running ${pending.kind} scan ${pending.id}`);
-            const run = await queue.run(() => scanInOrder(ctx, { scanId: pending.id, kind: pending.kind, policies }));
+            const job: ScanJob = { scanId: pending.id, kind: pending.kind, policies };
+            // The walk under way goes to the first scan that runs (runScan checks that it fits).
+            const walk = ahead;
+            ahead = null;
+            const run = await queue.run(() => scanInOrder(ctx, job, walk));
             if (run.outcome === 'completed') delivered.add(pending.id);
           }
         } catch (error) {
@@ -146,6 +171,7 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
         }
       }
 
+      await dropAhead();
       if (once) {
         await queue.idle();
         const left = spoolCount(stateDir);
@@ -164,6 +190,7 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
       await stop.sleep(intervalSeconds * 1000);
     }
   } finally {
+    await dropAhead();
     removeHandlers();
     watcher?.close();
     if (watcher) {

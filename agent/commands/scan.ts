@@ -4,17 +4,21 @@ import { UnreachableError } from '../client.ts';
 import { openContext, type AgentContext } from '../context.ts';
 import { flushSpool } from '../flush-spool.ts';
 import { log } from '../log.ts';
-import { runScan } from '../run-scan.ts';
+import { runScan, samePolicies, startWalk, type PolicyWalk, type ScanRun } from '../run-scan.ts';
 
 /** How long `scan` waits for the backend's diff of the scan (its worker runs asynchronously). */
 const STATS_WAIT_MS = 30_000;
 
 type Stats = NonNullable<AgentScan['stats']>;
 
+/** First wait for the stats: the backend ingests an unchanged scan in 15-40 ms. */
+const STATS_FIRST_POLL_MS = 50;
+const STATS_MAX_POLL_MS = 500;
+
 /** Polls the scan until the backend has its stats; null when they do not come in time. */
 async function waitForStats(ctx: AgentContext, scanId: string): Promise<{ stats: Stats | null; scan: AgentScan | null }> {
   const deadline = Date.now() + STATS_WAIT_MS;
-  let delay = 150;
+  let delay = STATS_FIRST_POLL_MS;
   let scan: AgentScan | null = null;
   while (Date.now() < deadline) {
     try {
@@ -26,9 +30,51 @@ async function waitForStats(ctx: AgentContext, scanId: string): Promise<{ stats:
     if (scan.status === 'failed') return { stats: null, scan };
     if (scan.status === 'completed' && scan.stats) return { stats: scan.stats, scan };
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, deadline - Date.now())));
-    delay = Math.min(delay * 2, 1000);
+    delay = Math.min(Math.round(delay * 1.5), STATS_MAX_POLL_MS);
   }
   return { stats: null, scan };
+}
+
+/**
+ * Checks in, sends what is spooled and runs the scan; answers its run (offline: taken without the
+ * check-in), or 3 when there is nothing to scan with. The walk starts at once with the last config received, while the check-in is under way;
+ * if the check-in brings other policies, that walk is dropped and the new policies walked.
+ */
+async function checkInAndScan(ctx: AgentContext, full: boolean): Promise<{ run: ScanRun; offline: boolean } | 3> {
+  const held = cachedPolicies(ctx.stateDir);
+  const answer = checkIn(ctx, { starting: false }).then(
+    (result) => ({ result, error: null }),
+    (error: unknown) => ({ result: null, error }),
+  );
+  let walk: PolicyWalk | null = held ? startWalk(ctx.stateDir, held, full) : null;
+  try {
+    let policies;
+    let offline = false;
+    const { result, error } = await answer;
+    if (result) policies = result.policies;
+    else {
+      if (!(error instanceof UnreachableError)) throw error;
+      policies = cachedPolicies(ctx.stateDir);
+      if (policies === null) {
+        log.error(`${error.message}; no config received yet, nothing to scan`);
+        return 3;
+      }
+      log.warn(`${error.message}; scanning with the last config received`);
+      offline = true;
+    }
+    if (walk && !samePolicies(walk.policies, policies)) {
+      await walk.cancel();
+      walk = null;
+    }
+    // Older spooled results go first; if they cannot, this one must queue behind them.
+    const flushed = offline ? null : await flushSpool(ctx);
+    const spoolOnly = offline || (flushed !== null && flushed.remaining > 0);
+    const ahead = walk;
+    walk = null; // runScan owns it from here
+    return { run: await runScan(ctx, { scanId: null, kind: 'on-demand', policies, full, spoolOnly }, { walk: ahead }), offline };
+  } finally {
+    await walk?.cancel();
+  }
 }
 
 /**
@@ -37,24 +83,9 @@ async function waitForStats(ctx: AgentContext, scanId: string): Promise<{ stats:
  */
 export async function scanCommand(stateDir: string, full: boolean): Promise<number> {
   const ctx = openContext(stateDir);
-  let policies;
-  let offline = false;
-  try {
-    policies = (await checkIn(ctx, { starting: false })).policies;
-  } catch (error) {
-    if (!(error instanceof UnreachableError)) throw error;
-    policies = cachedPolicies(stateDir);
-    if (policies === null) {
-      log.error(`${error.message}; no config received yet, nothing to scan`);
-      return 3;
-    }
-    log.warn(`${error.message}; scanning with the last config received`);
-    offline = true;
-  }
-  // Older spooled results go first; if they cannot, this one must queue behind them.
-  const flushed = offline ? null : await flushSpool(ctx);
-  const spoolOnly = offline || (flushed !== null && flushed.remaining > 0);
-  const run = await runScan(ctx, { scanId: null, kind: 'on-demand', policies, full, spoolOnly });
+  const done = await checkInAndScan(ctx, full);
+  if (done === 3) return 3;
+  const { run, offline } = done;
 
   const summary = {
     scanId: run.scanId,

@@ -374,18 +374,44 @@ describe('hash cache', () => {
     expect((await scan(policy([target(root)], { hashAlgorithm: 'md5' }))).filesHashed).toBe(0);
   });
 
-  it('is written by atomic rename: a new file each scan, no temporary file left', async () => {
+  it('is written by atomic rename when anything changed, with no temporary file left', async () => {
     write('f');
     const p = policy([target(root)]);
     await scan(p);
     const cacheFile = cacheFileName(cacheDir, p.id);
     const inode1 = statSync(cacheFile).ino;
+    write('g');
     await scan(p);
     expect(statSync(cacheFile).ino).not.toBe(inode1);
     expect(readdirSync(cacheDir)).toEqual(['pol-1.cache']);
     const text = readFileSync(cacheFile, 'utf8');
     expect(text.startsWith('driftwatch-hash-cache 1\tsha256\t')).toBe(true);
-    expect(text.endsWith('#end\t1\n')).toBe(true);
+    expect(text.endsWith('#end\t2\n')).toBe(true);
+  });
+
+  it('only counts an unchanged rescan in the header, in place, and the next changed scan rewrites it whole', async () => {
+    for (const name of ['a', 'b', 'c']) write(name);
+    const p = policy([target(root)]);
+    await scan(p);
+    const cacheFile = cacheFileName(cacheDir, p.id);
+    const first = readFileSync(cacheFile, 'utf8');
+    const inode1 = statSync(cacheFile).ino;
+    expect((await scan(p)).filesHashed).toBe(0);
+    const second = readFileSync(cacheFile, 'utf8');
+    expect(statSync(cacheFile).ino).toBe(inode1);
+    // The same records; only the fixed-width scans-since-full count moved on.
+    expect(second.split('\n').slice(1)).toEqual(first.split('\n').slice(1));
+    expect(second.split('\n')[0]).not.toBe(first.split('\n')[0]);
+    expect(readdirSync(cacheDir)).toEqual(['pol-1.cache']);
+    // A change after some records that matched: the held-back records are written too.
+    writeFileSync(join(root, 'c'), 'changed');
+    expect((await scan(p)).filesHashed).toBe(1);
+    const third = readFileSync(cacheFile, 'utf8').split('\n');
+    expect(statSync(cacheFile).ino).not.toBe(inode1);
+    const records = third.filter((line) => line.startsWith(root));
+    expect(records.map((line) => line.split('\t')[0])).toEqual(['a', 'b', 'c'].map((name) => join(root, name)));
+    expect(records[2]!.endsWith(createHash('sha256').update('changed').digest('hex'))).toBe(true);
+    expect(third.at(-2)).toBe('#end\t3');
   });
 
   it('ignores a damaged cache file (re-hashes everything)', async () => {

@@ -33,6 +33,11 @@ export interface ScanPolicyOptions {
    * Default: the number of cores when there are at least 2, else 0; 0 hashes everything in this thread.
    */
   hashThreads?: number;
+  /**
+   * Stops the scan at its next entry once aborted (the walk yields to the event loop every few ms):
+   * scanPolicy then rejects with the signal's reason and leaves the hash cache as it was.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ScanError {
@@ -96,6 +101,7 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   const algorithm: HashAlgorithm = policy.hashAlgorithm ?? 'sha256';
   const every = Number.isInteger(policy.fullRehashEvery) && policy.fullRehashEvery >= 1 ? policy.fullRehashEvery : DEFAULT_FULL_REHASH_EVERY;
   const onlyPaths = opts.onlyPaths ? minimalPaths(opts.onlyPaths, platform) : undefined;
+  opts.signal?.throwIfAborted();
 
   // Created first so that loading and writing the cache count towards the CPU share too.
   const throttle = new Throttle(policy.cpuUsage ?? 'high');
@@ -116,7 +122,8 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   if (throttle.due()) await throttle.pause();
 
   const hasher = new FileHasher(algorithm, throttle);
-  const writer = new HashCacheWriter(cacheFile, algorithm, scansSinceFull);
+  // Given the loaded cache, an unchanged rescan rewrites nothing but the header's scan count.
+  const writer = new HashCacheWriter(cacheFile, algorithm, scansSinceFull, cache);
   const entries: PathEntry[] = [];
   const errors: ScanError[] = [];
   let filesHashed = 0;
@@ -179,7 +186,9 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
     return hashHere(path);
   };
 
+  const signal = opts.signal;
   const record = (path: string, st: Stats): void | Promise<void> => {
+    if (signal?.aborted) throw signal.reason ?? new Error('scan aborted');
     if (st.isFile()) return recordFile(path, st);
     if (st.isSymbolicLink()) {
       let linkTarget: string;

@@ -3,15 +3,16 @@
  * file); when a slice of work (20 ms of wall time) is over, `pause()` sleeps so that the CPU time the
  * process used during the slice (all its threads: V8's garbage collector and compiler threads count,
  * time blocked on disk does not) over the slice's wall time including the sleep is the level's share:
- * medium 50%, low 20%. High never sleeps; it only yields to the event loop every 200 ms so the timers
- * and sockets of the rest of the agent keep running.
+ * medium 50%, low 20%. High never sleeps; it only yields to the event loop every 10 ms so the timers
+ * and sockets of the rest of the agent keep running (requests in flight while the walk runs, such as
+ * the check-in, are answered without waiting for the walk; a yield costs microseconds).
  */
 export type CpuUsage = 'high' | 'medium' | 'low';
 
 export const CPU_SHARE: Record<CpuUsage, number> = { high: 1, medium: 0.5, low: 0.2 };
 
 export interface ThrottleOptions {
-  /** Busy milliseconds per slice (default 200 for high, 20 for medium/low). */
+  /** Busy milliseconds per slice (default 10 for high, 20 for medium/low). */
   sliceMs?: number;
   /** Clock, for tests. */
   now?: () => number;
@@ -20,6 +21,9 @@ export interface ThrottleOptions {
   /** CPU milliseconds used by the process so far, for tests. */
   cpu?: () => number;
 }
+
+/** How often cpuUsage high yields to the event loop. */
+const HIGH_SLICE_MS = 10;
 
 const processCpuMs = (): number => {
   const { user, system } = process.cpuUsage();
@@ -45,7 +49,7 @@ export class Throttle {
 
   constructor(level: CpuUsage = 'high', options: ThrottleOptions = {}) {
     this.share = CPU_SHARE[level] ?? 1;
-    this.sliceMs = options.sliceMs ?? (this.share >= 1 ? 200 : 20);
+    this.sliceMs = options.sliceMs ?? (this.share >= 1 ? HIGH_SLICE_MS : 20);
     this.now = options.now ?? (() => performance.now());
     this.sleep = options.sleep ?? defaultSleep;
     this.cpu = options.cpu ?? processCpuMs;

@@ -32,6 +32,21 @@ describe('state dir', () => {
     expect(() => readCredential(root)).toThrow(NotEnrolledError);
   });
 
+  it('writes nothing when an update changes nothing (a check-in that brought nothing new)', () => {
+    updateState(root, (s) => {
+      s.configVersion = 'v1';
+    });
+    const inode = statSync(join(root, 'state.json')).ino;
+    updateState(root, (s) => {
+      s.configVersion = 'v1';
+    });
+    expect(statSync(join(root, 'state.json')).ino).toBe(inode);
+    updateState(root, (s) => {
+      s.configVersion = 'v2';
+    });
+    expect(statSync(join(root, 'state.json')).ino).not.toBe(inode);
+  });
+
   it('updates state.json by read-modify-write, tolerating a damaged file', () => {
     expect(readState(root).config).toBeNull();
     updateState(root, (s) => {
