@@ -271,3 +271,39 @@ describe('a full upload over the wire', () => {
     expect((await stack.api('POST', `/v1/servers/${agent.serverId}/scans`, { key: admin })).status).toBe(404);
   });
 });
+
+describe('scheduled dispatch', () => {
+  it('a retry after a crash between the scan and its inbox entry still puts the scan in the inbox, once', async () => {
+    const { dispatchScans } = await import('../../functions/workers/dispatch-scans.ts');
+    const { putScan, getScan } = await import('../../functions/store/scans.ts');
+    const { deterministicId } = await import('../../functions/shared/ids.ts');
+    const agent = await enroll('dispatch-crash');
+    const server = await stack.api('GET', `/v1/servers/${agent.serverId}`, { key: admin });
+    const groupId = server.json.groupId as string;
+    const tenantId = stack.credentials.tenantId;
+    const slot = '2031-03-02T04:00:00.000Z';
+    const at = new Date(slot);
+    // The crashed attempt: the scan item was written, the inbox entry was not.
+    const scanId = deterministicId('scn', at, `${groupId}\n${slot}\n${agent.serverId}`);
+    await putScan(tenantId, { id: scanId, serverId: agent.serverId, kind: 'scheduled', status: 'pending', requestedAt: slot });
+    const pendingIds = async () => {
+      const res = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: null });
+      expect(res.status).toBe(200);
+      return (res.json.pendingScans as { id: string }[]).map((p) => p.id);
+    };
+    expect(await pendingIds()).not.toContain(scanId);
+
+    // The redelivered message (it also dispatches the group's other servers): no second scan for this
+    // server, and its inbox entry is written.
+    await dispatchScans({ tenantId, groupId, slot });
+    expect(await pendingIds()).toEqual([scanId]);
+    expect((await getScan(tenantId, scanId))?.status).toBe('pending');
+
+    // Once the agent has finished the scan, another redelivery does not put it back.
+    const done = await agentCall(agent.credential, 'POST', `/v1/agent/scans/${scanId}/fail`, { error: 'test' });
+    expect(done.status).toBeLessThan(300);
+    expect(await pendingIds()).not.toContain(scanId);
+    expect(await dispatchScans({ tenantId, groupId, slot })).toBe(0);
+    expect(await pendingIds()).not.toContain(scanId);
+  });
+});
