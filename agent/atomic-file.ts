@@ -33,7 +33,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
 }
 
 /** Makes a rename durable; best effort (some filesystems refuse to fsync a directory). */
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
     try {

@@ -7,7 +7,7 @@ import { errorMessage, log } from './log.ts';
 import { scanPolicy, type PolicyScanResult } from './scan/scan-policy.ts';
 import { addToSpool } from './spool.ts';
 import { paths, updateState } from './state.ts';
-import { treeMemory, type TreeMemory } from './tree-memory.ts';
+import { treeMemory } from './tree-memory.ts';
 
 /**
  * Runs one scan end to end: walk every active policy (while the scan is created, or from a walk the
@@ -121,11 +121,15 @@ export function startWalk(stateDir: string, policies: AgentPolicy[], full: boole
 export const samePolicies = (walked: readonly AgentPolicy[], policies: readonly AgentPolicy[]): boolean =>
   JSON.stringify(activePolicies(walked)) === JSON.stringify(activePolicies(policies));
 
+/** Whether `walk` walks what `job` would: the same policies, re-hashing every file or not alike. */
+export const walkFits = (walk: PolicyWalk, job: Pick<ScanJob, 'full' | 'kind' | 'policies'>): boolean =>
+  walk.full === wantsFull(job) && samePolicies(walk.policies, job.policies);
+
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * Runs `job`. `opts.walk`: a walk of the job's policies already under way (started by the caller
- * while it checked in); it must match the job (samePolicies, wantsFull), else it is cancelled and the
+ * while it checked in); it must fit the job (walkFits), else it is cancelled and the
  * policies walked anew.
  */
 export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: PolicyWalk | null } = {}): Promise<ScanRun> {
@@ -144,7 +148,7 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
 
   const full = wantsFull(job);
   let walk = opts.walk ?? null;
-  if (walk && (walk.full !== full || !samePolicies(walk.policies, job.policies))) {
+  if (walk && !walkFits(walk, job)) {
     await walk.cancel();
     walk = null;
   }
@@ -181,22 +185,13 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
     const treeStarted = performance.now();
     const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
     const treeMs = performance.now() - treeStarted;
-    // Trees the server accepted are remembered once the delivery is recorded and logged (gzip'ing a
-    // large tree's entries takes a while, and nothing waits for it but the next changed scan).
     const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);
-    const accepted: PolicyTree[] = [];
-    const deferred: TreeMemory = {
-      recall: (policyId) => memory.recall(policyId),
-      forget: (policyId) => memory.forget(policyId),
-      remember: (policyId, tree) => void accepted.push({ policyId, tree, filesScanned: 0 }),
-    };
     try {
-      await deliver(ctx.client, scanId, trees, scannedAt, meter, { memory: deferred, ignoreMemory: full });
+      await deliver(ctx.client, scanId, trees, scannedAt, meter, { memory, ignoreMemory: full });
       recordLastScan(ctx.stateDir, scanId, scannedAt, filesScanned, meter.bytes);
       log.info(
         `scan ${scanId} (${job.kind}) delivered: ${filesScanned} files, ${meter.bytes} bytes sent (walk ${seconds(walked.walkMs)}, tree ${seconds(treeMs)})`,
       );
-      for (const t of accepted) memory.remember(t.policyId, t.tree);
       return run('completed', { scannedAt, filesScanned });
     } catch (error) {
       if (error instanceof UnreachableError) {

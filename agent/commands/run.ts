@@ -4,7 +4,7 @@ import { ApiError, RejectedCredentialError, UnreachableError } from '../client.t
 import { openContext, type AgentContext } from '../context.ts';
 import { flushSpool } from '../flush-spool.ts';
 import { errorMessage, log } from '../log.ts';
-import { runScan, samePolicies, startWalk, wantsFull, type PolicyWalk, type ScanJob, type ScanRun } from '../run-scan.ts';
+import { runScan, startWalk, walkFits, type PolicyWalk, type ScanJob, type ScanRun } from '../run-scan.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { spoolCount } from '../spool.ts';
 import { updateState, type Watching } from '../state.ts';
@@ -148,7 +148,7 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
         }
         // The walk under way is of no use without a pending scan it fits: stop it before anything else.
         const first = answer.pendingScans[0];
-        if (ahead && (!first || wantsFull(first) || !samePolicies(ahead.policies, policies))) await dropAhead();
+        if (ahead && (!first || !walkFits(ahead, { kind: first.kind, policies }))) await dropAhead();
         try {
           if (spoolCount(stateDir) > 0) for (const id of (await queue.run(() => flushSpool(ctx))).sentScanIds) delivered.add(id);
           for (const pending of answer.pendingScans) {

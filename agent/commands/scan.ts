@@ -4,7 +4,7 @@ import { UnreachableError } from '../client.ts';
 import { openContext, type AgentContext } from '../context.ts';
 import { flushSpool } from '../flush-spool.ts';
 import { log } from '../log.ts';
-import { runScan, samePolicies, startWalk, type PolicyWalk, type ScanRun } from '../run-scan.ts';
+import { runScan, startWalk, walkFits, type PolicyWalk, type ScanRun } from '../run-scan.ts';
 
 /** How long `scan` waits for the backend's diff of the scan (its worker runs asynchronously). */
 const STATS_WAIT_MS = 30_000;
@@ -36,33 +36,32 @@ async function waitForStats(ctx: AgentContext, scanId: string): Promise<{ stats:
 }
 
 /**
- * Checks in, sends what is spooled and runs the scan; answers its run (offline: taken without the
- * check-in), or 3 when there is nothing to scan with. The walk starts at once with the last config received, while the check-in is under way;
- * if the check-in brings other policies, that walk is dropped and the new policies walked.
+ * Checks in, sends what is spooled and runs the scan; answers its run (offline: taken with the last
+ * config received), or 3 when there is nothing to scan with. The walk starts at once with that last
+ * config, while the check-in is under way; runScan drops it if the check-in brought other policies.
  */
 async function checkInAndScan(ctx: AgentContext, full: boolean): Promise<{ run: ScanRun; offline: boolean } | 3> {
   const held = cachedPolicies(ctx.stateDir);
-  const answer = checkIn(ctx, { starting: false }).then(
-    (result) => ({ result, error: null }),
-    (error: unknown) => ({ result: null, error }),
-  );
+  const checking = checkIn(ctx, { starting: false });
   let walk: PolicyWalk | null = held ? startWalk(ctx.stateDir, held, full) : null;
   try {
     let policies;
     let offline = false;
-    const { result, error } = await answer;
-    if (result) policies = result.policies;
-    else {
+    try {
+      policies = (await checking).policies;
+    } catch (error) {
       if (!(error instanceof UnreachableError)) throw error;
-      policies = cachedPolicies(ctx.stateDir);
-      if (policies === null) {
+      if (held === null) {
         log.error(`${error.message}; no config received yet, nothing to scan`);
         return 3;
       }
       log.warn(`${error.message}; scanning with the last config received`);
+      policies = held;
       offline = true;
     }
-    if (walk && !samePolicies(walk.policies, policies)) {
+    const job = { scanId: null, kind: 'on-demand' as const, policies, full };
+    // A walk of other policies is stopped before the spool is sent, not left running through it.
+    if (walk && !walkFits(walk, job)) {
       await walk.cancel();
       walk = null;
     }
@@ -71,7 +70,7 @@ async function checkInAndScan(ctx: AgentContext, full: boolean): Promise<{ run: 
     const spoolOnly = offline || (flushed !== null && flushed.remaining > 0);
     const ahead = walk;
     walk = null; // runScan owns it from here
-    return { run: await runScan(ctx, { scanId: null, kind: 'on-demand', policies, full, spoolOnly }, { walk: ahead }), offline };
+    return { run: await runScan(ctx, { ...job, spoolOnly }, { walk: ahead }), offline };
   } finally {
     await walk?.cancel();
   }

@@ -3,6 +3,7 @@ import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameS
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { HashAlgorithm } from '../../functions/contract/entry.ts';
+import { fsyncDir } from '../atomic-file.ts';
 
 /**
  * The agent's local hash cache, one file per policy: `<cacheDir>/<policyId>.cache`. It only saves
@@ -180,11 +181,12 @@ export function loadHashCache(file: string): HashCache | undefined {
     let count = 0;
     const parseLine = (line: string): boolean => {
       if (cache === undefined) {
-        const [magic, algorithm, since] = line.split('\t');
+        const fields = line.split('\t');
+        const [magic, algorithm, since] = fields;
         if (magic !== MAGIC || !algorithm) return false;
         cache = new HashCache(algorithm, Number(since) || 0, capacity);
         // Offsets in bytes: the header is written by this module, ASCII up to the count.
-        if (since !== undefined && COUNT_FIELD.test(since) && line.split('\t').length === 3 && /^[\x20-\x7e]*$/.test(algorithm)) {
+        if (fields.length === 3 && COUNT_FIELD.test(since!) && /^[\x20-\x7e]*$/.test(algorithm)) {
           cache.countOffset = MAGIC.length + 1 + algorithm.length + 1;
         }
         return true;
@@ -322,7 +324,7 @@ export class HashCacheWriter {
     closeSync(this.fd!);
     this.fd = undefined;
     renameSync(this.tempFile!, this.file);
-    syncDirectory(dirname(this.file));
+    fsyncDir(dirname(this.file));
   }
 
   /**
@@ -393,16 +395,3 @@ export interface FileIdentity {
 const sameFile = (st: FileIdentity, source: FileIdentity): boolean =>
   st.ino === source.ino && st.size === source.size && st.mtimeMs === source.mtimeMs && st.ctimeMs === source.ctimeMs;
 
-/** Makes a rename durable (best effort: not every platform can fsync a directory). */
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* e.g. windows */
-  }
-}

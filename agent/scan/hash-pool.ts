@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { HashAlgorithm } from '../../functions/contract/entry.ts';
+import type { StatFields } from './entry.ts';
 
 /**
  * Worker threads that hash large files while the main thread keeps walking (and hashing the small
@@ -12,15 +13,7 @@ import type { HashAlgorithm } from '../../functions/contract/entry.ts';
 export interface PooledHash {
   value: string;
   bytes: number;
-  stats: {
-    size: number;
-    mode: number;
-    uid: number;
-    gid: number;
-    mtimeMs: number;
-    ctimeMs: number;
-    ino: number;
-  };
+  stats: StatFields;
 }
 
 /** The file could not be hashed (vanished, unreadable, no longer a regular file). */

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
+import { newTarget } from '../../functions/contract/target-defaults.ts';
 import { buildTree } from '../../functions/contract/tree.ts';
 import { scanPolicy, type PolicyScanResult } from './scan-policy.ts';
 import type { CpuUsage } from './throttle.ts';
@@ -40,18 +41,7 @@ const policy: AgentPolicy = {
   hashAlgorithm: algorithm,
   cpuUsage: cpu,
   fullRehashEvery: 1000,
-  targets: [
-    {
-      id: 't',
-      path: resolve(dir),
-      recursive: true,
-      include: [],
-      exclude: [],
-      attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
-      critical: false,
-      alert: true,
-    },
-  ],
+  targets: [{ id: 't', ...newTarget(resolve(dir)) }],
 };
 
 async function timed(label: string, full: boolean): Promise<PolicyScanResult> {

@@ -21,6 +21,7 @@ import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
 import type { Entry, HashAlgorithm, PathEntry } from '../../functions/contract/entry.ts';
 import type { Target } from '../../functions/contract/policy.schemas.ts';
 import { buildTree, sortEntries } from '../../functions/contract/tree.ts';
+import { newTarget } from '../../functions/contract/target-defaults.ts';
 import { cacheFileName } from './hash-cache.ts';
 import { scanPolicy, type PolicyScanResult } from './scan-policy.ts';
 
@@ -39,17 +40,7 @@ afterEach(() => {
 });
 
 function target(path: string, extra: Partial<Target> = {}): Target {
-  return {
-    id: `t-${path}`,
-    path,
-    recursive: true,
-    include: [],
-    exclude: [],
-    attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
-    critical: false,
-    alert: true,
-    ...extra,
-  };
+  return { id: `t-${path}`, ...newTarget(path), ...extra };
 }
 
 function policy(targets: Target[], extra: Partial<AgentPolicy> = {}): AgentPolicy {

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
+import { newTarget } from '../../functions/contract/target-defaults.ts';
 import { buildTree } from '../../functions/contract/tree.ts';
 import { scanPolicy } from '../../agent/scan/scan-policy.ts';
 
@@ -26,18 +27,7 @@ const policy: AgentPolicy = {
   hashAlgorithm: 'sha256',
   cpuUsage: 'high',
   fullRehashEvery: 1000,
-  targets: [
-    {
-      id: 't',
-      path: dir,
-      recursive: true,
-      include: [],
-      exclude: [],
-      attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
-      critical: false,
-      alert: true,
-    },
-  ],
+  targets: [{ id: 't', ...newTarget(dir) }],
 } as AgentPolicy;
 
 const cpu0 = process.cpuUsage();

@@ -1,4 +1,5 @@
 import type { Target } from '../contract/policy.schemas.ts';
+import { newTarget } from '../contract/target-defaults.ts';
 
 /**
  * Built-in starting points for policies: the paths Defender for Cloud FIM recommends monitoring
@@ -12,16 +13,7 @@ export interface PolicyTemplate {
   targets: Omit<Target, 'id'>[];
 }
 
-const target = (path: string, options: Partial<Omit<Target, 'id' | 'path'>> = {}): Omit<Target, 'id'> => ({
-  path,
-  recursive: true,
-  include: [],
-  exclude: [],
-  attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
-  critical: false,
-  alert: true,
-  ...options,
-});
+const target = newTarget;
 
 const critical = { critical: true } as const;
 

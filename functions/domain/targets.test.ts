@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../contract/policy.schemas.ts';
+import { newTarget } from '../contract/target-defaults.ts';
 import { compileTarget, hasGlob, joinPath, normalizePath, targetForPath } from './targets.ts';
 
 let seq = 0;
 function target(path: string, extra: Partial<Target> = {}): Target {
   seq += 1;
-  return {
-    id: `t${seq}`,
-    path,
-    recursive: true,
-    include: [],
-    exclude: [],
-    attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
-    critical: false,
-    alert: true,
-    ...extra,
-  };
+  return { id: `t${seq}`, ...newTarget(path), ...extra };
 }
 
 describe('path helpers', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
+import { newTarget } from '../../functions/contract/target-defaults.ts';
 import { samePolicies, startWalk } from '../../agent/run-scan.ts';
 
 let dir: string;
@@ -26,18 +27,7 @@ function policy(extra: Partial<AgentPolicy> = {}): AgentPolicy {
     hashAlgorithm: 'sha256',
     cpuUsage: 'high',
     fullRehashEvery: 7,
-    targets: [
-      {
-        id: 't1',
-        path: root,
-        recursive: true,
-        include: [],
-        exclude: [],
-        attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
-        critical: false,
-        alert: true,
-      },
-    ],
+    targets: [{ id: 't1', ...newTarget(root) }],
     ...extra,
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
 import type { Target } from '../../functions/contract/policy.schemas.ts';
+import { newTarget } from '../../functions/contract/target-defaults.ts';
 import { targetFilter } from '../../agent/target-filter.ts';
 import { RealTimeWatcher } from '../../agent/watch.ts';
 
@@ -26,19 +27,7 @@ function policy(state: AgentPolicy['state'], target: Partial<Target>): AgentPoli
     hashAlgorithm: 'sha256',
     cpuUsage: 'high',
     fullRehashEvery: 0,
-    targets: [
-      {
-        id: 't1',
-        path: root,
-        recursive: true,
-        include: [],
-        exclude: [],
-        attributes: ['content', 'size', 'mode', 'owner', 'group', 'mtime', 'ctime', 'inode', 'linkTarget', 'type'],
-        critical: false,
-        alert: true,
-        ...target,
-      },
-    ],
+    targets: [{ id: 't1', ...newTarget(root), ...target }],
   };
 }
 
