@@ -23,6 +23,11 @@ export interface BuildResult {
   bytes: number;
 }
 
+/** Inputs under functions/ but outside functions/contract/: the agent shares the wire contract, nothing else. */
+export function serverModulesIn(inputs: readonly string[]): string[] {
+  return inputs.filter((input) => /(^|\/)functions\//.test(input) && !/(^|\/)functions\/contract\//.test(input));
+}
+
 /** Builds the bundle; answers where it is and how big. */
 export async function buildAgent(outfile = DEFAULT_OUTFILE): Promise<BuildResult> {
   mkdirSync(dirname(outfile), { recursive: true });
@@ -53,6 +58,8 @@ export async function buildAgent(outfile = DEFAULT_OUTFILE): Promise<BuildResult
   }
   const unexpected = [...packages].filter((p) => !ALLOWED_PACKAGES.includes(p));
   if (unexpected.length > 0) throw new Error(`the agent bundle must not contain ${unexpected.join(', ')} (use \`import type\` from schema files)`);
+  const serverCode = serverModulesIn(Object.keys(result.metafile.inputs));
+  if (serverCode.length > 0) throw new Error(`the agent bundle may take only functions/contract/ of the server code, not ${serverCode.join(', ')}`);
   chmodSync(outfile, 0o755);
   return { outfile, bytes: statSync(outfile).size };
 }

@@ -2,7 +2,7 @@ import { readlinkSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
 import type { HashAlgorithm, PathEntry } from '../../functions/contract/entry.ts';
-import { compileTarget, normalizePath, relativeTo, type CompiledTarget, type TargetPlatform } from '../../functions/domain/targets.ts';
+import { compileTarget, normalizePath, relativeTo, type CompiledTarget, type TargetPlatform } from '../../functions/contract/targets.ts';
 import { entryType, toEntry, type StatFields } from './entry.ts';
 import { FileHasher } from './hash.ts';
 import { HashPool, WorkerFailure } from './hash-pool.ts';

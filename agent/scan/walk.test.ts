@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Target } from '../../functions/contract/policy.schemas.ts';
-import { compileTarget } from '../../functions/domain/targets.ts';
+import { compileTarget } from '../../functions/contract/targets.ts';
 import { walkTarget, type WalkVisitor } from './walk.ts';
 
 let dir: string;

@@ -1,11 +1,11 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
-import { joinPath, normalizePath, relativeTo, type CompiledTarget } from '../../functions/domain/targets.ts';
+import { joinPath, normalizePath, relativeTo, type CompiledTarget } from '../../functions/contract/targets.ts';
 import type { Throttle } from './throttle.ts';
 
 /**
  * Walks one compiled target with synchronous lstat/readdir (several times faster than promise fs for
  * many small files), handing every entry in scope to `visitor.record`. Symlinks are recorded, never
- * followed. The scoping rules themselves live in functions/domain/targets.ts (shared with the server).
+ * followed. The scoping rules themselves live in functions/contract/targets.ts (shared with the server).
  */
 
 export interface WalkVisitor {

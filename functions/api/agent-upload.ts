@@ -6,7 +6,7 @@ import type { Policy } from '../contract/policy.schemas.ts';
 import type { PathEntry } from '../contract/entry.ts';
 import { innerHash, isLeaf, leafHash, leafIsOrdered, MAX_NODE_WIDTH, type TreeNode } from '../contract/tree.ts';
 import { applyChildEdits, applyLeafDelta } from '../contract/tree-delta.ts';
-import { targetForPath } from '../domain/targets.ts';
+import { targetForPath } from '../contract/targets.ts';
 import { existingNodes, loadNodes } from '../store/nodes.ts';
 import { fieldErrors } from './router.ts';
 

@@ -2,8 +2,8 @@ import { ENTRY_ATTRIBUTES } from '../contract/entry.ts';
 import type { Entry, EntryAttribute, PathEntry } from '../contract/entry.ts';
 import type { Target } from '../contract/policy.schemas.ts';
 import { isDirectoryNoise, touchedParents } from './directory-noise.ts';
-import { targetForPath } from './targets.ts';
-import type { TargetPlatform } from './targets.ts';
+import { targetForPath } from '../contract/targets.ts';
+import type { TargetPlatform } from '../contract/targets.ts';
 
 /**
  * The diff of two recorded states of a server's monitored files: what turns scans into events

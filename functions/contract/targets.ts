@@ -88,6 +88,11 @@ export interface CompiledTarget {
    * `isDirectory` is unknown, a path counts if it would be recorded as either a file or a directory.
    */
   contains(path: string, isDirectory?: boolean): boolean;
+  /**
+   * Whether a walk of this target lists the directory at absolute `dir` (the real-time watcher asks this
+   * before watching a directory): the same depth, exclude and include rules as the walk itself.
+   */
+  walksInto(dir: string): boolean;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -255,6 +260,32 @@ export function compileTarget(target: Target, options: CompileOptions = {}): Com
     return inScope(rel.slice(cut + 1), isDirectory, root.includedBelow);
   };
 
+  /** Below a root: no excluded ancestor, then the walk's own depth and include pruning. */
+  const walksBelowRoot = (rel: string, includedAbove: boolean): boolean => {
+    let included = includeAll || includedAbove;
+    if (rel !== '') {
+      let prefix = '';
+      for (const segment of rel.split('/')) {
+        prefix = prefix === '' ? segment : `${prefix}/${segment}`;
+        if (isExcluded(prefix, true)) return false;
+        if (!included && matchesInclude(prefix, true)) included = true;
+      }
+    }
+    return mayDescend(rel, included);
+  };
+
+  const walksInto = (absolute: string): boolean => {
+    const rel = relativeTo(base, normalizePath(absolute, platform), platform);
+    if (rel === null) return false;
+    if (!wildcard) return walksBelowRoot(rel, false);
+    if (rel === '') return true; // the wildcard's parent: its entries are the candidate roots
+    const cut = rel.indexOf('/');
+    const name = cut < 0 ? rel : rel.slice(0, cut);
+    if (!rootRe!.test(name)) return false;
+    const root = rootDecision(name, true);
+    return root.descend && walksBelowRoot(cut < 0 ? '' : rel.slice(cut + 1), root.includedBelow);
+  };
+
   return {
     target,
     platform,
@@ -270,6 +301,7 @@ export function compileTarget(target: Target, options: CompileOptions = {}): Com
     includesEntry: (rel, isDirectory) => (rel === '' ? !wildcard : inScope(rel, isDirectory, false)),
     mayDescend,
     contains,
+    walksInto,
   };
 }
 

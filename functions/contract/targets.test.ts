@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../contract/policy.schemas.ts';
-import { newTarget } from '../contract/target-defaults.ts';
+import type { Target } from './policy.schemas.ts';
+import { newTarget } from './target-defaults.ts';
 import { compileTarget, hasGlob, joinPath, normalizePath, targetForPath } from './targets.ts';
 
 let seq = 0;
@@ -307,5 +307,32 @@ describe('targetForPath', () => {
   it('tolerates targets without defaults applied', () => {
     const bare = { id: 'x', path: '/opt/app' } as unknown as Target;
     expect(targetForPath([bare], '/opt/app/a/b')).toBe(bare);
+  });
+});
+
+describe('walksInto (what the real-time watcher watches)', () => {
+  it('follows the walk: no excluded directory, no deeper than the depth allows, only where an anchored include can match', () => {
+    const plain = compileTarget(newTarget('/etc', { exclude: ['cache/'] }));
+    expect(plain.walksInto('/etc')).toBe(true);
+    expect(plain.walksInto('/etc/ssh')).toBe(true);
+    expect(plain.walksInto('/etc/cache')).toBe(false);
+    expect(plain.walksInto('/etc/cache/sub')).toBe(false);
+    expect(plain.walksInto('/var')).toBe(false);
+
+    const shallow = compileTarget(newTarget('/etc', { recursive: false }));
+    expect(shallow.walksInto('/etc')).toBe(true);
+    expect(shallow.walksInto('/etc/ssh')).toBe(false);
+
+    const anchored = compileTarget(newTarget('/etc', { include: ['conf.d/*.conf'] }));
+    expect(anchored.walksInto('/etc/conf.d')).toBe(true);
+    expect(anchored.walksInto('/etc/other')).toBe(false);
+  });
+
+  it('on a wildcard target, lists the parent and walks only into matching roots', () => {
+    const wild = compileTarget(newTarget('/home/*', { exclude: ['skip'] }));
+    expect(wild.walksInto('/home')).toBe(true);
+    expect(wild.walksInto('/home/alice')).toBe(true);
+    expect(wild.walksInto('/home/skip')).toBe(false);
+    expect(wild.walksInto('/home/alice/skip')).toBe(false);
   });
 });
