@@ -312,24 +312,24 @@ describe('targetForPath', () => {
 
 describe('walksInto (what the real-time watcher watches)', () => {
   it('follows the walk: no excluded directory, no deeper than the depth allows, only where an anchored include can match', () => {
-    const plain = compileTarget(newTarget('/etc', { exclude: ['cache/'] }));
+    const plain = compileTarget(target('/etc', { exclude: ['cache/'] }));
     expect(plain.walksInto('/etc')).toBe(true);
     expect(plain.walksInto('/etc/ssh')).toBe(true);
     expect(plain.walksInto('/etc/cache')).toBe(false);
     expect(plain.walksInto('/etc/cache/sub')).toBe(false);
     expect(plain.walksInto('/var')).toBe(false);
 
-    const shallow = compileTarget(newTarget('/etc', { recursive: false }));
+    const shallow = compileTarget(target('/etc', { recursive: false }));
     expect(shallow.walksInto('/etc')).toBe(true);
     expect(shallow.walksInto('/etc/ssh')).toBe(false);
 
-    const anchored = compileTarget(newTarget('/etc', { include: ['conf.d/*.conf'] }));
+    const anchored = compileTarget(target('/etc', { include: ['conf.d/*.conf'] }));
     expect(anchored.walksInto('/etc/conf.d')).toBe(true);
     expect(anchored.walksInto('/etc/other')).toBe(false);
   });
 
   it('on a wildcard target, lists the parent and walks only into matching roots', () => {
-    const wild = compileTarget(newTarget('/home/*', { exclude: ['skip'] }));
+    const wild = compileTarget(target('/home/*', { exclude: ['skip'] }));
     expect(wild.walksInto('/home')).toBe(true);
     expect(wild.walksInto('/home/alice')).toBe(true);
     expect(wild.walksInto('/home/skip')).toBe(false);
