@@ -1,7 +1,6 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { getDb } from '../shared/clients.ts';
 import type { Event, EventQuery } from '../api/schemas/event.schemas.ts';
 import { keys } from './keys.ts';
+import { batchPut } from './batch.ts';
 import { getItem, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
 
 /**
@@ -9,20 +8,7 @@ import { getItem, queryPage, withoutKeys, type Page, type PageRequest } from './
  * redelivered ingest rewrites the same items instead of adding duplicates, and lists sort newest first.
  */
 export async function putEvents(tenantId: string, events: readonly Event[]): Promise<number> {
-  const { doc, table } = getDb();
-  let requests = 0;
-  for (let i = 0; i < events.length; i += 25) {
-    let batch = events.slice(i, i + 25).map((event) => ({
-      PutRequest: { Item: { ...keys.event(tenantId, event.id), ...keys.eventByServer(tenantId, event.serverId, event.id), ...event } },
-    }));
-    let attempt = 0;
-    while (batch.length > 0) {
-      requests++;
-      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: batch } }));
-      batch = (out.UnprocessedItems?.[table] ?? []) as typeof batch;
-      if (batch.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt++)));
-    }
-  }
+  const { requests } = await batchPut(events.map((event) => ({ ...keys.event(tenantId, event.id), ...keys.eventByServer(tenantId, event.serverId, event.id), ...event })));
   return requests;
 }
 

@@ -1,7 +1,8 @@
-import { BatchGetCommand, DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
 import type { Policy } from '../contract/policy.schemas.ts';
 import { keys } from './keys.ts';
+import { batchGet } from './batch.ts';
 import { getItem, conditionally, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
 
 export async function getPolicy(tenantId: string, policyId: string): Promise<Policy | undefined> {
@@ -18,18 +19,7 @@ export async function listPolicies(tenantId: string, page: PageRequest): Promise
 /** Several policies by id in one BatchGet (a group has a handful); missing ids are simply absent. */
 export async function getPolicies(tenantId: string, policyIds: readonly string[]): Promise<Policy[]> {
   if (policyIds.length === 0) return [];
-  const { doc, table } = getDb();
-  const found: Policy[] = [];
-  for (let i = 0; i < policyIds.length; i += 100) {
-    let request: Record<string, { Keys: object[] }> | undefined = {
-      [table]: { Keys: [...new Set(policyIds.slice(i, i + 100))].map((id) => keys.policy(tenantId, id)) },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const out = await doc.send(new BatchGetCommand({ RequestItems: request }));
-      found.push(...((out.Responses?.[table] ?? []) as (Policy & Record<string, unknown>)[]).map((p) => withoutKeys(p) as Policy));
-      request = out.UnprocessedKeys as typeof request;
-    }
-  }
+  const found = (await batchGet(policyIds.map((id) => keys.policy(tenantId, id)))).map((p) => withoutKeys<Policy>(p));
   const order = new Map(policyIds.map((id, index) => [id, index]));
   return found.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
