@@ -1,36 +1,30 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { QUEUES, type QueueName } from '../functions/shared/queues.ts';
+import { QUEUES } from '../functions/queues/queues.ts';
+import type { QueueDeclaration } from '../functions/queues/define-queue.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
 import { Data } from './constructs/data.ts';
-import { QueuesAndWorkers, type WorkerEntries } from './constructs/queues-and-workers.ts';
+import { QueuesAndWorkers } from './constructs/queues-and-workers.ts';
 import { Schedule } from './constructs/schedule.ts';
 
 /** The repository root: entries and the lockfile are resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Lambda entry files, relative to the repo root. A new queue worker is one line in `workers`. */
-export const ENTRIES: { api: string; schedule: string; workers: WorkerEntries } = {
+/** Lambda entry files of the API and the schedule, relative to the repo root (workers: their queue declarations). */
+export const ENTRIES = {
   api: 'functions/api/lambda.ts',
   schedule: 'functions/schedule/schedule.handler.ts',
-  workers: {
-    'scan-dispatch': 'functions/workers/scan-dispatch.worker.ts',
-    'scan-ingest': 'functions/workers/scan-ingest.worker.ts',
-  },
-};
-
-/** Queues the API enqueues to: agent uploads (ingest) and on-demand scans (dispatch). */
-export const API_SENDS_TO: readonly QueueName[] = ['scan-ingest', 'scan-dispatch'];
+} as const;
 
 export const DEFAULT_MAIL_FROM = 'alerts@example.com';
 
 export interface DriftwatchStackProps extends StackProps {
   /** Where entries and the lockfile live; defaults to this repository. */
   sourceRoot?: string;
-  /** Queue workers to deploy; defaults to ENTRIES.workers. */
-  workers?: WorkerEntries;
+  /** Queue declarations to deploy (queue, DLQ, worker); defaults to functions/queues/queues.ts. */
+  queues?: readonly QueueDeclaration[];
 }
 
 /**
@@ -56,33 +50,26 @@ export class DriftwatchStack extends Stack {
     const alarmEmail = optionalContext(this, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address');
 
     this.data = new Data(this, 'Data', { operatorKeyHash, secretVersionId });
-    // What functions/shared/config.ts reads, minus the queue URLs, which the queues construct adds.
-    const baseEnvironment = { ...this.data.environment, MAIL_TRANSPORT: 'ses', MAIL_FROM: mailFrom };
+    // What functions/shared/config.ts reads; queue URLs go only to each queue's declared senders.
+    const environment = { ...this.data.environment, MAIL_TRANSPORT: 'ses', MAIL_FROM: mailFrom };
+    const declarations = props.queues ?? QUEUES;
 
-    this.queues = new QueuesAndWorkers(this, 'Queues', {
-      root,
-      table: this.data.table,
-      environment: baseEnvironment,
-      workers: props.workers ?? ENTRIES.workers,
-      mailFrom,
-    });
-    const environment = { ...baseEnvironment, ...this.queues.urlEnvironment };
+    this.queues = new QueuesAndWorkers(this, 'Queues', { root, table: this.data.table, declarations, environment, mailFrom });
 
     this.api = new Api(this, 'Api', {
       root,
       entry: ENTRIES.api,
       table: this.data.table,
-      queues: this.queues,
-      sendsTo: API_SENDS_TO,
       environment,
     });
+    this.queues.connectSender(this.api.fn, 'api');
     this.schedule = new Schedule(this, 'Schedule', {
       root,
       entry: ENTRIES.schedule,
       table: this.data.table,
-      queues: this.queues,
       environment,
     });
+    this.queues.connectSender(this.schedule.fn, 'schedule');
 
     this.alarms = new Alarms(this, 'Alarms', {
       functions: { api: this.api.fn, schedule: this.schedule.fn, ...this.queues.workers },
@@ -96,8 +83,8 @@ export class DriftwatchStack extends Stack {
       value: this.data.secret.secretArn,
       description: 'Holds masterSecret (generated) and operatorKeyHash (set it: see docs/operations.md)',
     });
-    for (const def of QUEUES) {
-      new CfnOutput(this, `DlqUrl${pascal(def.name)}`, { value: this.queues.deadLetterQueues[def.name].queueUrl });
+    for (const def of declarations) {
+      new CfnOutput(this, `DlqUrl${pascal(def.name)}`, { value: this.queues.deadLetterQueues[def.name]!.queueUrl });
     }
   }
 }

@@ -149,40 +149,34 @@ export async function startBenchStack(dataDir: string): Promise<BenchStack> {
   const workerRuns: WorkerRun[] = [];
   const waiters: Array<{ queue: string; match: (b: any) => boolean; resolve: (r: WorkerRun) => void }> = [];
 
-  // Wrap every worker before the stack's pollers pick them up: tag their DynamoDB calls and time them.
-  const { WORKERS } = await import('../../functions/workers/registry.ts');
-  const workers = WORKERS as Record<string, () => Promise<(event: SQSEvent) => Promise<unknown>>>;
-  for (const [queue, load] of Object.entries(workers)) {
-    workers[queue] = async () => {
-      const handler = await load();
-      return (event: SQSEvent) =>
-        source.run(`worker:${queue}`, async () => {
-          const bodies = event.Records.map((r) => {
-            try {
-              return JSON.parse(r.body);
-            } catch {
-              return r.body;
-            }
-          });
-          const startMs = performance.now();
+  // Wrap every worker as the stack's pollers load it: tag their DynamoDB calls and time them.
+  const wrapWorker = (queue: string, handler: (event: SQSEvent) => Promise<unknown>) =>
+    (event: SQSEvent) =>
+      source.run(`worker:${queue}`, async () => {
+        const bodies = event.Records.map((r) => {
           try {
-            return await handler(event);
-          } finally {
-            const runInfo: WorkerRun = { queue, records: event.Records.length, startMs, endMs: performance.now(), bodies };
-            workerRuns.push(runInfo);
-            for (const w of [...waiters]) {
-              if (w.queue === queue && bodies.some(w.match)) {
-                waiters.splice(waiters.indexOf(w), 1);
-                w.resolve(runInfo);
-              }
-            }
+            return JSON.parse(r.body);
+          } catch {
+            return r.body;
           }
         });
-    };
-  }
+        const startMs = performance.now();
+        try {
+          return await handler(event);
+        } finally {
+          const runInfo: WorkerRun = { queue, records: event.Records.length, startMs, endMs: performance.now(), bodies };
+          workerRuns.push(runInfo);
+          for (const w of [...waiters]) {
+            if (w.queue === queue && bodies.some(w.match)) {
+              waiters.splice(waiters.indexOf(w), 1);
+              w.resolve(runInfo);
+            }
+          }
+        }
+      });
 
   const { startStack } = await import('../../functions/local/stack.ts');
-  const stack = await startStack({ port: 0, dataDir, scheduleTimer: false });
+  const stack = await startStack({ port: 0, dataDir, scheduleTimer: false, wrapWorker: wrapWorker as never });
 
   const { getDb } = await import('../../functions/shared/clients.ts');
   const meter = new DdbMeter();

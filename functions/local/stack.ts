@@ -17,7 +17,8 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { QUEUES, dlqName } from '../shared/queues.ts';
+import { QUEUES } from '../queues/queues.ts';
+import { dlqName, queueUrlEnv } from '../queues/define-queue.ts';
 import { TABLE_INDEXES, TABLE_KEY } from '../store/table.ts';
 import { hashSecret } from '../shared/secrets.ts';
 import { newSecret } from '../shared/ids.ts';
@@ -67,6 +68,8 @@ export interface StackOptions {
   /** How long stop() lets queued work finish before it shuts down anyway. Default 5 s. */
   stopDrainTimeoutMs?: number;
   tableName?: string;
+  /** Wraps each queue's worker handler (the benchmark uses it to time and meter workers). */
+  wrapWorker?: (queueName: string, handler: SqsHandler) => SqsHandler;
 }
 
 export interface LocalStack {
@@ -227,7 +230,7 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
     for (const q of QUEUES) {
       const urls = await createQueueWithDlq(sqs, q.name, q.maxReceiveCount, visibility);
       Object.assign(queueUrls, urls);
-      process.env[q.urlEnv] = urls[q.name];
+      process.env[queueUrlEnv(q.name)] = urls[q.name];
     }
     for (const q of opts.extraQueues ?? []) {
       Object.assign(queueUrls, await createQueueWithDlq(sqs, q.name, q.maxReceiveCount, q.visibilityTimeoutSeconds ?? visibility));
@@ -235,7 +238,6 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
 
     // The functions, imported only now that their environment is complete.
     const api = (await import('../api/app.ts')).app as unknown as ApiApp;
-    const workers = (await import('../workers/registry.ts')).WORKERS;
     const scheduleHandler = (await import('../schedule/schedule.handler.ts')).handler as unknown as ScheduleHandler;
     const tenants = await import('../store/tenants.ts');
 
@@ -244,11 +246,11 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
       activity++;
     };
     for (const q of QUEUES) {
-      const load = (workers as Partial<Record<string, () => Promise<SqsHandler>>> | undefined)?.[q.name];
-      if (!load) {
-        log('debug', `no worker for queue ${q.name} yet: its messages stay queued`);
-        continue;
-      }
+      // The worker's declared entry, exactly the file Lambda runs for this queue.
+      const load = async (): Promise<SqsHandler> => {
+        const handler = (await import(new URL(`../../${q.worker}`, import.meta.url).href)).handler as SqsHandler;
+        return opts.wrapWorker ? opts.wrapWorker(q.name, handler) : handler;
+      };
       pollers.push(
         new QueuePoller({ name: q.name, url: queueUrls[q.name], batchSize: q.batchSize, timeoutSeconds: q.workerTimeoutSeconds, sqs, load: once(load), log, onActivity }),
       );

@@ -1,10 +1,11 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { dueSlot } from '../domain/schedule.ts';
-import { enqueueMany } from '../shared/enqueue.ts';
+import { enqueueMany } from '../queues/enqueue.ts';
+import { scanDispatchQueue } from '../queues/queues.ts';
+import type { MessageOf } from '../queues/define-queue.ts';
 import { logger } from '../shared/logger.ts';
 import { listGroups } from '../store/groups.ts';
 import { listTenantIds } from '../store/tenants.ts';
-import type { DispatchMessage } from '../workers/dispatch-scans.ts';
 
 /**
  * Runs every minute (EventBridge). Decides which server groups have a scan slot due at `event.time`
@@ -12,18 +13,18 @@ import type { DispatchMessage } from '../workers/dispatch-scans.ts';
  */
 export async function handler(event: Pick<ScheduledEvent, 'time'>): Promise<void> {
   const now = new Date(event.time);
-  const due: DispatchMessage[] = [];
+  const due: MessageOf<typeof scanDispatchQueue>[] = [];
   let cursor: string | undefined;
   do {
     const page = await listTenantIds(cursor);
     for (const tenantId of page.items) {
       for (const group of await listGroups(tenantId)) {
         const slot = dueSlot(group.scanSchedule, now, group.lastScheduledSlot);
-        if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString() });
+        if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString(), kind: 'scheduled' });
       }
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  if (due.length) await enqueueMany('scan-dispatch', due);
+  if (due.length) await enqueueMany(scanDispatchQueue, due);
   logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length });
 }

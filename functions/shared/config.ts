@@ -1,13 +1,10 @@
 import * as z from 'zod/mini';
-import { QUEUES } from './queues.ts';
 
 /**
  * Runtime configuration, read from the environment once at cold start and validated, so a function
  * with a missing variable fails loudly on its first invocation instead of half-working.
  * zod/mini keeps workers that never touch the API's schemas small.
  */
-const queueUrlShape = Object.fromEntries(QUEUES.map((q) => [q.urlEnv, z.url()]));
-
 const ConfigSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   /** Secret from which enrollment keys are derived and stored webhook secrets are encrypted. */
@@ -17,10 +14,9 @@ const ConfigSchema = z.object({
   /** Where mail goes: `ses` (SESv2) or an smtp:// URL (the local mail sink, or a relay). */
   MAIL_TRANSPORT: z._default(z.string(), 'ses'),
   MAIL_FROM: z._default(z.string(), 'alerts@driftwatch.local'),
-  ...queueUrlShape,
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { [urlEnv: string]: string };
+export type Config = z.infer<typeof ConfigSchema>;
 
 let cached: Config | undefined;
 

@@ -10,6 +10,7 @@ export interface DispatchMessage {
   groupId: string;
   /** ISO time of the schedule slot being dispatched. */
   slot: string;
+  kind?: 'scheduled' | 'on-demand';
 }
 
 /**

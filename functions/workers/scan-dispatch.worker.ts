@@ -1,12 +1,6 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSEvent, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { dispatchScans, type DispatchMessage } from './dispatch-scans.ts';
+import { scanDispatchQueue } from '../queues/queues.ts';
+import { dispatchScans } from './dispatch-scans.ts';
+import { queueWorker } from './queue-worker.ts';
 
 /** scan-dispatch queue: one message per (group, schedule slot). */
-const processor = new BatchProcessor(EventType.SQS);
-
-async function record(r: SQSRecord): Promise<void> {
-  await dispatchScans(JSON.parse(r.body) as DispatchMessage);
-}
-
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => processPartialResponse(event, record, processor);
+export const handler = queueWorker(scanDispatchQueue, (message) => dispatchScans(message).then(() => undefined));

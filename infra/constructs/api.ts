@@ -4,9 +4,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
-import type { QueueName } from '../../functions/shared/queues.ts';
 import { appFunction } from './app-function.ts';
-import type { QueuesAndWorkers } from './queues-and-workers.ts';
 
 /** Stage-wide throttling: a ceiling for a runaway agent fleet, far above normal traffic. */
 export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
@@ -15,9 +13,6 @@ export interface ApiProps {
   root: string;
   entry: string;
   table: ITable;
-  queues: QueuesAndWorkers;
-  /** Queues the API enqueues to. */
-  sendsTo: readonly QueueName[];
   environment: Record<string, string>;
 }
 
@@ -43,7 +38,6 @@ export class Api extends Construct {
       environment: props.environment,
     });
     props.table.grantReadWriteData(this.fn);
-    props.queues.grantSend(this.fn, props.sendsTo);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Driftwatch API',

@@ -1,46 +1,46 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { dlqName, QUEUES, type QueueName } from '../../functions/shared/queues.ts';
+import { dlqName, queueUrlEnv, type FunctionName, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
 import { appFunction, grantSendMail } from './app-function.ts';
 
-/** Queue name -> worker entry file (relative to the repo root). A queue without an entry gets no worker. */
-export type WorkerEntries = Partial<Record<QueueName, string>>;
-
 /** Workers that send email through SES. */
-const MAIL_SENDERS: ReadonlySet<QueueName> = new Set(['alerts']);
+const MAIL_SENDERS: ReadonlySet<string> = new Set(['alerts']);
 
 export interface QueuesAndWorkersProps {
   root: string;
   table: ITable;
-  /** Environment every function gets besides the queue URLs (table, secrets, mail). */
+  /** The queue declarations (functions/queues/queues.ts). */
+  declarations: readonly QueueDeclaration[];
+  /** Environment every function gets (table, secrets, mail); queue URLs are added per sender. */
   environment: Record<string, string>;
-  workers: WorkerEntries;
   mailFrom: string;
 }
 
 /**
- * One SQS queue + DLQ per entry of QUEUES, and a worker Lambda for each queue named in `workers`.
- * Every queue exists even before its worker does, because config.ts requires every QUEUE_URL_* in every
- * function. Until a worker exists its messages sit in the queue (default 4-day retention), not the DLQ.
+ * One SQS queue + DLQ and one worker Lambda (its declared entry, an SQS event source with partial batch
+ * responses) per queue declaration. Send rights and queue URLs go only to each queue's declared senders
+ * (`connectSender`), so a function can reach exactly the queues its declarations say it sends to.
  */
 export class QueuesAndWorkers extends Construct {
-  readonly queues = {} as Record<QueueName, Queue>;
-  readonly deadLetterQueues = {} as Record<QueueName, Queue>;
-  readonly workers: Partial<Record<QueueName, NodejsFunction>> = {};
-  /** QUEUE_URL_* for every queue: config.ts requires all of them in every function. */
-  readonly urlEnvironment: Record<string, string> = {};
+  readonly queues: Record<string, Queue> = {};
+  readonly deadLetterQueues: Record<string, Queue> = {};
+  readonly workers: Record<string, NodejsFunction> = {};
 
-  constructor(scope: Construct, id: string, props: QueuesAndWorkersProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: QueuesAndWorkersProps,
+  ) {
     super(scope, id);
     // Physical names carry the stack name: readable in the console and in alarms, unique per stack.
     const prefix = Stack.of(this).stackName;
 
-    for (const def of QUEUES) {
+    for (const def of props.declarations) {
       const dlq = new Queue(this, `${def.name}-dlq`, {
         queueName: `${prefix}-${dlqName(def.name)}`,
         encryption: QueueEncryption.SQS_MANAGED,
@@ -59,22 +59,16 @@ export class QueuesAndWorkers extends Construct {
       });
       this.queues[def.name] = queue;
       this.deadLetterQueues[def.name] = dlq;
-      this.urlEnvironment[def.urlEnv] = queue.queueUrl;
-    }
 
-    const environment = { ...props.environment, ...this.urlEnvironment };
-    for (const def of QUEUES) {
-      const entry = props.workers[def.name];
-      if (!entry) continue;
       const worker = appFunction(this, `${def.name}-worker`, {
         root: props.root,
-        entry,
+        entry: def.worker,
         description: `Driftwatch ${def.name} worker`,
         timeout: Duration.seconds(def.workerTimeoutSeconds),
-        environment,
+        environment: props.environment,
       });
       worker.addEventSource(
-        new SqsEventSource(this.queues[def.name], {
+        new SqsEventSource(queue, {
           batchSize: def.batchSize,
           maxBatchingWindow: Duration.seconds(1),
           // Handlers return SQSBatchResponse: only the failed records are retried.
@@ -82,15 +76,23 @@ export class QueuesAndWorkers extends Construct {
         }),
       );
       props.table.grantReadWriteData(worker);
-      // Workers fan out (ingest -> alerts, label-sync...): they may send to every queue.
-      this.grantSend(worker, QUEUES.map((q) => q.name));
       if (MAIL_SENDERS.has(def.name)) grantSendMail(worker, props.mailFrom);
       this.workers[def.name] = worker;
     }
+    // Workers may send too (ingest wakes alerts, ...): each as the sender its declarations name.
+    for (const [name, worker] of Object.entries(this.workers)) this.connectSender(worker, name as FunctionName);
   }
 
-  /** SendMessage(Batch) on the named queues only. */
-  grantSend(grantee: IGrantable, names: readonly QueueName[]): void {
-    for (const name of names) this.queues[name].grantSendMessages(grantee);
+  /** Gives `fn` the URL and send right of every queue that declares `name` among its senders. */
+  connectSender(fn: IFunction & { addEnvironment(key: string, value: string): unknown }, name: FunctionName): void {
+    for (const def of this.props.declarations.filter((d) => d.senders.includes(name))) {
+      this.queues[def.name]!.grantSendMessages(fn);
+      fn.addEnvironment(queueUrlEnv(def.name), this.queues[def.name]!.queueUrl);
+    }
+  }
+
+  /** The queues `name` sends to, by declaration. */
+  sendsTo(name: FunctionName): string[] {
+    return this.props.declarations.filter((d) => d.senders.includes(name)).map((d) => d.name);
   }
 }

@@ -4,15 +4,12 @@ import { Rule, Schedule as EventSchedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
-import { QUEUES } from '../../functions/shared/queues.ts';
 import { appFunction } from './app-function.ts';
-import type { QueuesAndWorkers } from './queues-and-workers.ts';
 
 export interface ScheduleProps {
   root: string;
   entry: string;
   table: ITable;
-  queues: QueuesAndWorkers;
   environment: Record<string, string>;
 }
 
@@ -36,8 +33,6 @@ export class Schedule extends Construct {
       environment: props.environment,
     });
     props.table.grantReadWriteData(this.fn);
-    // Dispatch, reports and housekeeping: the schedule may enqueue to every queue.
-    props.queues.grantSend(this.fn, QUEUES.map((q) => q.name));
 
     this.rule = new Rule(this, 'EveryMinute', {
       description: 'Driftwatch schedule tick',

@@ -6,16 +6,26 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dlqName, QUEUES, type QueueName } from '../../functions/shared/queues.ts';
+import { QUEUES } from '../../functions/queues/queues.ts';
+import { defineQueue, dlqName, queueUrlEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
+import * as zm from 'zod/mini';
 import { GSI1, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 import { API_THROTTLE } from '../../infra/constructs/api.ts';
 import { OPERATOR_KEY_HASH_PLACEHOLDER } from '../../infra/constructs/data.ts';
-import type { WorkerEntries } from '../../infra/constructs/queues-and-workers.ts';
 import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwatch-stack.ts';
 
 type Json = Record<string, any>;
 
-const ALERTS_ENTRY = 'functions/workers/alerts.worker.ts';
+/** A queue declared only in this test: adding a queue must be one declaration. */
+const ALERTS_QUEUE = defineQueue({
+  name: 'alerts',
+  message: zm.object({ scanId: zm.string() }),
+  worker: 'functions/workers/alerts.worker.ts',
+  senders: ['scan-ingest'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 60,
+  batchSize: 10,
+});
 
 /**
  * NodejsFunction insists that its entry and lockfile exist even when bundling is skipped, and the real
@@ -24,7 +34,7 @@ const ALERTS_ENTRY = 'functions/workers/alerts.worker.ts';
 function scratchRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'driftwatch-infra-'));
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  const entries = [ENTRIES.api, ENTRIES.schedule, ...Object.values(ENTRIES.workers), ALERTS_ENTRY];
+  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), ALERTS_QUEUE.worker];
   for (const entry of entries) {
     mkdirSync(dirname(join(root, entry as string)), { recursive: true });
     writeFileSync(join(root, entry as string), 'export const handler = async () => undefined;\n');
@@ -35,10 +45,10 @@ function scratchRoot(): string {
 const root = scratchRoot();
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function synth(context: Json = {}, workers?: WorkerEntries) {
+function synth(context: Json = {}, queues?: readonly QueueDeclaration[]) {
   // Skipping bundling keeps synth fast and independent of esbuild and of the entries' contents.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  const stack = new DriftwatchStack(app, 'Driftwatch', { sourceRoot: root, workers });
+  const stack = new DriftwatchStack(app, 'Driftwatch', { sourceRoot: root, queues });
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -136,15 +146,15 @@ describe('queues', () => {
 });
 
 describe('workers', () => {
-  it('wires exactly the workers in the map, with partial batch responses and the batch size of QUEUES', () => {
+  it('wires one worker per declared queue, with partial batch responses and the declared batch size', () => {
     const mappings = resources(template, 'AWS::Lambda::EventSourceMapping');
-    const wired = Object.keys(ENTRIES.workers) as QueueName[];
+    const wired = QUEUES.map((q) => q.name);
     expect(wired).toEqual(expect.arrayContaining(['scan-dispatch', 'scan-ingest']));
     expect(mappings).toHaveLength(wired.length);
     for (const name of wired) {
       const def = QUEUES.find((q) => q.name === name)!;
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        EventSourceArn: { 'Fn::GetAtt': [queueId(stack.queues.queues[name]), 'Arn'] },
+        EventSourceArn: { 'Fn::GetAtt': [queueId(stack.queues.queues[name]!), 'Arn'] },
         FunctionName: { Ref: logicalId(stack.queues.workers[name]!) },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BatchSize: def.batchSize,
@@ -157,9 +167,11 @@ describe('workers', () => {
     }
   });
 
-  it('adds a worker with one line in the map, and only the alerts worker may send mail', () => {
-    const { stack: withAlerts, template: t } = synth({}, { ...ENTRIES.workers, alerts: ALERTS_ENTRY });
-    t.resourceCountIs('AWS::Lambda::EventSourceMapping', Object.keys(ENTRIES.workers).length + 1);
+  it('adds a queue and its worker with one declaration, and only the alerts worker may send mail', () => {
+    const { stack: withAlerts, template: t } = synth({}, [...QUEUES, ALERTS_QUEUE]);
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', QUEUES.length + 1);
+    const ingestEnv = t.toJSON().Resources[withAlerts.getLogicalId(withAlerts.queues.workers['scan-ingest']!.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(ingestEnv[queueUrlEnv('alerts')]).toEqual({ Ref: withAlerts.getLogicalId(withAlerts.queues.queues.alerts!.node.defaultChild as any) });
     const alertsRole = withAlerts.getLogicalId(withAlerts.queues.workers.alerts!.role!.node.defaultChild as any);
     const sesStatements = resources(t, 'AWS::IAM::Policy').flatMap(([, p]) =>
       p.Properties.PolicyDocument.Statement.filter((s: Json) => [s.Action].flat().includes('ses:SendEmail')).map(
@@ -176,8 +188,8 @@ describe('workers', () => {
 describe('functions', () => {
   const functions = resources(template, 'AWS::Lambda::Function');
 
-  it('are the API, the schedule and the two workers, all Node 22 on arm64 with a one-month log group', () => {
-    expect(functions).toHaveLength(2 + Object.keys(ENTRIES.workers).length);
+  it('are the API, the schedule and one worker per queue, all Node 22 on arm64 with a one-month log group', () => {
+    expect(functions).toHaveLength(2 + QUEUES.length);
     for (const [, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -186,12 +198,19 @@ describe('functions', () => {
     }
   });
 
-  it('get every variable functions/shared/config.ts reads', () => {
-    for (const [, fn] of functions) {
+  it('get every variable functions/shared/config.ts reads, and the URL of exactly the queues they send to', () => {
+    const byId = new Map<string, string>([
+      [logicalId(stack.api.fn), 'api'],
+      [logicalId(stack.schedule.fn), 'schedule'],
+      ...Object.entries(stack.queues.workers).map(([name, fn]) => [logicalId(fn), name] as [string, string]),
+    ]);
+    for (const [id, fn] of functions) {
       const env = fn.Properties.Environment.Variables;
       expect(env.TABLE_NAME).toEqual({ Ref: stack.getLogicalId(stack.data.table.node.defaultChild as any) });
+      const name = byId.get(id)!;
       for (const def of QUEUES) {
-        expect(env[def.urlEnv], def.urlEnv).toEqual({ Ref: queueId(stack.queues.queues[def.name]) });
+        if (def.senders.includes(name as never)) expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toEqual({ Ref: queueId(stack.queues.queues[def.name]!) });
+        else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
       expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
       expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);
@@ -236,7 +255,7 @@ describe('permissions', () => {
       statementsOf(fn).some(
         (s) =>
           [s.Action].flat().includes('sqs:SendMessage') &&
-          JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [queueId(stack.queues.queues[def.name]), 'Arn'] }),
+          JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [queueId(stack.queues.queues[def.name]!), 'Arn'] }),
       ),
     ).map((def) => def.name);
 
@@ -256,11 +275,13 @@ describe('permissions', () => {
     expect(anyDynamoOnStar).toBe(false);
   });
 
-  it('let the API send only to scan-ingest and scan-dispatch; the schedule and the workers to all', () => {
+  it('let each function send only to the queues that declare it a sender', () => {
+    const declared = (name: string) => QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => q.name);
     expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch']));
-    expect(sendsTo(stack.schedule.fn)).toEqual(QUEUES.map((q) => q.name));
-    for (const worker of Object.values(stack.queues.workers)) {
-      expect(sendsTo(worker!)).toEqual(QUEUES.map((q) => q.name));
+    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(declared('api')));
+    expect(new Set(sendsTo(stack.schedule.fn))).toEqual(new Set(declared('schedule')));
+    for (const [name, worker] of Object.entries(stack.queues.workers)) {
+      expect(new Set(sendsTo(worker!)), name).toEqual(new Set(declared(name)));
     }
   });
 
@@ -330,7 +351,7 @@ describe('alarms', () => {
     const dlqAlarms = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(dlqAlarms).toHaveLength(QUEUES.length);
     const watched = dlqAlarms.map(([, a]) => a.Properties.Dimensions[0].Value['Fn::GetAtt'][0]);
-    const dlqIds = QUEUES.map((q) => queueId(stack.queues.deadLetterQueues[q.name]));
+    const dlqIds = QUEUES.map((q) => queueId(stack.queues.deadLetterQueues[q.name]!));
     expect(new Set(watched)).toEqual(new Set(dlqIds));
     for (const [, a] of dlqAlarms) {
       expect(a.Properties).toMatchObject({

@@ -194,7 +194,7 @@ describe('a full upload over the wire', () => {
     // Put the scan back to where a crash before its last step would leave it, then redeliver the message twice.
     await getDb().doc.send(new UpdateCommand({ TableName: getDb().table, Key: keys.scan(stack.credentials.tenantId, scanId), UpdateExpression: 'SET #s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': 'running' } }));
     const message = JSON.stringify({ tenantId: stack.credentials.tenantId, scanId });
-    for (let i = 0; i < 2; i++) await getSqs().send(new SendMessageCommand({ QueueUrl: config().QUEUE_URL_SCAN_INGEST, MessageBody: message }));
+    for (let i = 0; i < 2; i++) await getSqs().send(new SendMessageCommand({ QueueUrl: stack.queueUrls['scan-ingest'], MessageBody: message }));
     await stack.drain();
     const again = await events();
     expect(again.map((e) => e.id).sort()).toEqual(first.map((e) => e.id).sort());
@@ -211,7 +211,7 @@ describe('a full upload over the wire', () => {
     const list = async () => (await stack.api('GET', `/v1/events?serverId=${agent.serverId}`, { key: admin })).json.items as { path: string }[];
     expect((await list()).map((e) => e.path).sort()).toEqual([entries[3]![0], entries[4]![0]]);
     await getDb().doc.send(new UpdateCommand({ TableName: getDb().table, Key: keys.scan(stack.credentials.tenantId, older), UpdateExpression: 'SET #s = :r', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':r': 'running' } }));
-    await getSqs().send(new SendMessageCommand({ QueueUrl: config().QUEUE_URL_SCAN_INGEST, MessageBody: JSON.stringify({ tenantId: stack.credentials.tenantId, scanId: older }) }));
+    await getSqs().send(new SendMessageCommand({ QueueUrl: stack.queueUrls['scan-ingest'], MessageBody: JSON.stringify({ tenantId: stack.credentials.tenantId, scanId: older }) }));
     await stack.drain();
     expect((await list()).length).toBe(2);
     expect((await stack.api('GET', `/v1/servers/${agent.serverId}/drift`, { key: admin })).json.items.map((i: { path: string }) => i.path).sort()).toEqual([entries[3]![0], entries[4]![0]]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { QUEUES } from '../../functions/queues/queues.ts';
 
 /**
  * The local event source mapping behaves as Lambda's does: partial batch responses delete only the
@@ -51,8 +52,9 @@ afterAll(async () => {
 });
 
 describe('local queues', () => {
-  it('creates every queue with its DLQ and exports their URLs', () => {
-    for (const name of ['scan-dispatch', 'scan-ingest', 'alerts', 'label-sync', 'reports', QUEUE]) {
+  it('creates every declared queue with its DLQ and exports their URLs', () => {
+    expect(QUEUES.map((q) => q.name)).toEqual(expect.arrayContaining(['scan-dispatch', 'scan-ingest']));
+    for (const name of [...QUEUES.map((q) => q.name), QUEUE]) {
       expect(stack.queueUrls[name]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
       expect(stack.queueUrls[`${name}-dlq`]).toBeDefined();
     }

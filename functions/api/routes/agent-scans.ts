@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/problem.ts';
-import { enqueue } from '../../shared/enqueue.ts';
+import { enqueue } from '../../queues/enqueue.ts';
+import { scanIngestQueue } from '../../queues/queues.ts';
 import {
   AgentScanSchema,
   CompleteRequestSchema,
@@ -154,7 +155,7 @@ agentScanRoutes.openapi(
       const latest = await scanOf(agent, scan.id, false);
       return c.json({ scanId: latest.id, status: latest.status }, 200);
     }
-    await enqueue('scan-ingest', { tenantId: agent.tenantId, scanId: scan.id });
+    await enqueue(scanIngestQueue, { tenantId: agent.tenantId, scanId: scan.id });
     // Out of the inbox now, so the next check-in does not offer a scan the agent already delivered.
     await removePendingScan(agent.tenantId, agent.serverId, scan.id);
     return c.json({ scanId: scan.id, status: 'running' }, 200);

@@ -1,0 +1,43 @@
+import * as z from 'zod/mini';
+import { defineQueue } from './define-queue.ts';
+
+/**
+ * Every queue of Driftwatch. Adding one is one `defineQueue` here (its message, worker entry and senders),
+ * one worker file calling `queueWorker`, and the use case it runs: infra, the local stack and `enqueue`
+ * follow from this list.
+ */
+const id = z.string().check(z.minLength(1), z.maxLength(64));
+const isoTime = z.iso.datetime();
+
+/** One message per (group, slot): the dispatch worker creates the group's scans. */
+export const scanDispatchQueue = defineQueue({
+  name: 'scan-dispatch',
+  message: z.strictObject({
+    tenantId: id,
+    groupId: id,
+    /** ISO time of the schedule slot (scheduled scans) or of the request (on-demand group scans). */
+    slot: isoTime,
+    kind: z.enum(['scheduled', 'on-demand']),
+  }),
+  worker: 'functions/workers/scan-dispatch.worker.ts',
+  senders: ['api', 'schedule'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 60,
+  batchSize: 10,
+});
+
+/** One message per completed upload: the ingest worker turns it into events. */
+export const scanIngestQueue = defineQueue({
+  name: 'scan-ingest',
+  message: z.strictObject({ tenantId: id, scanId: id }),
+  worker: 'functions/workers/scan-ingest.worker.ts',
+  senders: ['api', 'schedule'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 120,
+  batchSize: 5,
+});
+
+export const QUEUES = [scanDispatchQueue, scanIngestQueue] as const;
+
+export type AnyQueue = (typeof QUEUES)[number];
+export type QueueName = AnyQueue['name'];
