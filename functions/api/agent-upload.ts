@@ -6,7 +6,7 @@ import type { Policy } from '../contract/policy.schemas.ts';
 import type { PathEntry } from '../contract/entry.ts';
 import { innerHash, isLeaf, leafHash, leafIsOrdered, MAX_NODE_WIDTH, type TreeNode } from '../contract/tree.ts';
 import { applyChildEdits, applyLeafDelta } from '../contract/tree-delta.ts';
-import { targetForPath } from '../contract/targets.ts';
+import { targetForPath, type TargetPlatform } from '../contract/targets.ts';
 import { existingNodes, loadNodes } from '../store/nodes.ts';
 import { fieldErrors } from './router.ts';
 
@@ -54,14 +54,14 @@ const invalid = (detail: string, path: string, message: string) => new Validatio
  * children must be stored already or come in the same request, on a lower level. Throws a 400 naming
  * the first offending node; nothing is stored by this function.
  */
-export async function decodeNodes(tenantId: string, policy: Policy, upload: NodesRequest): Promise<Map<string, TreeNode>> {
+export async function decodeNodes(tenantId: string, policy: Policy, upload: NodesRequest, platform: TargetPlatform = 'linux'): Promise<Map<string, TreeNode>> {
   const bases = await loadNodes(tenantId, upload.nodes.flatMap((n) => ('base' in n ? [n.base] : [])));
   const nodes = upload.nodes.map((node, i) => expand(node, i, bases));
   nodes.forEach((node, i) => {
     if (!isLeaf(node)) return;
     if (!leafIsOrdered(node.entries)) throw invalid('Leaf entries must be sorted by path without duplicates.', `nodes.${i}`, 'not sorted');
     node.entries.forEach(([path]) => {
-      if (!targetForPath(policy.targets, path)) throw invalid('A path is not under any target of the policy.', `nodes.${i}`, `${path} is outside the policy's targets`);
+      if (!targetForPath(policy.targets, path, { platform })) throw invalid('A path is not under any target of the policy.', `nodes.${i}`, `${path} is outside the policy's targets`);
     });
   });
   const inRequest = new Map(nodes.map((n) => [n.hash, n]));

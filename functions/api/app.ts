@@ -1,7 +1,5 @@
 import { requestId } from 'hono/request-id';
 import { onError, onNotFound } from './middleware/errors.ts';
-import { authenticate } from './middleware/auth.ts';
-import { BODY_LIMITS, limitBody } from './middleware/body-limit.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { newRouter } from './router.ts';
 import { renderDocsPage } from './docs-page.ts';
@@ -17,21 +15,14 @@ import { agentRoutes } from './routes/agent.ts';
 import { settingsRoutes } from './routes/settings.ts';
 
 /**
- * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Order matters:
- * request id and access log first, then body limits, then authentication (which also checks roles),
- * then the resource routes.
+ * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Request id and access log
+ * come first; each route then checks its own body limit and credential (router.ts `route()`), so an
+ * unknown path is a 404 and a wrong method a 405 before any credential is looked at.
  */
 export const app = newRouter();
 
 app.use('*', requestId({ headerName: 'X-Request-Id' }));
 app.use('*', accessLog);
-app.use('/v1/agent/scans/:id/nodes', limitBody(BODY_LIMITS.agentNodes));
-app.use('/v1/policies/:id/targets/import', limitBody(BODY_LIMITS.imports));
-app.use('/v1/*', async (c, next) => {
-  if (/^\/v1\/(agent\/scans\/[^/]+\/nodes|policies\/[^/]+\/targets\/import)$/.test(c.req.path)) return next();
-  return limitBody(BODY_LIMITS.json)(c, next);
-});
-app.use('/v1/*', authenticate);
 
 for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, policyRoutes, scanRoutes, eventRoutes, settingsRoutes, agentRoutes]) {
   app.route('/', routes);

@@ -1,6 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { EntrySchema } from './entry.schemas.ts';
 import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetSchema } from './policy.schemas.ts';
+import { PlatformSchema, ScanKindSchema, ScanStatusSchema, WatchingSchema, type ScanKind } from './enums.ts';
+
+export { ScanKindSchema, type ScanKind };
 
 /**
  * The agent protocol's wire shapes (docs/protocol.md). The agent imports only the *types* from here,
@@ -10,7 +13,7 @@ const hash = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a node hash is 22 base64ur
 
 export const EnrollRequestSchema = z.strictObject({
   hostname: z.string().min(1).max(253),
-  platform: z.enum(['linux', 'windows']),
+  platform: PlatformSchema,
   agentVersion: z.string().min(1).max(64),
   tag: z.string().min(1).max(128).optional(),
 });
@@ -31,8 +34,6 @@ export const AgentPolicySchema = z.object({
 });
 export type AgentPolicy = z.infer<typeof AgentPolicySchema>;
 
-export const ScanKindSchema = z.enum(['baseline', 'scheduled', 'on-demand', 'agent-start', 'real-time']);
-export type ScanKind = z.infer<typeof ScanKindSchema>;
 
 export const CheckInRequestSchema = z.strictObject({
   agentVersion: z.string().min(1).max(64),
@@ -41,7 +42,7 @@ export const CheckInRequestSchema = z.strictObject({
   /** True on the first check-in after the agent process started (for scanOnAgentStart). */
   starting: z.boolean().default(false),
   /** Whether real-time watching works on this host (shown to users). */
-  watching: z.enum(['active', 'unavailable', 'off']).optional(),
+  watching: WatchingSchema.optional(),
 });
 export type CheckInRequest = z.input<typeof CheckInRequestSchema>;
 
@@ -113,7 +114,7 @@ export const FailScanSchema = z.strictObject({ error: z.string().min(1).max(2000
 export const AgentScanSchema = z.object({
   id: z.string(),
   kind: ScanKindSchema,
-  status: z.enum(['pending', 'running', 'completed', 'failed']),
+  status: ScanStatusSchema,
   requestedAt: z.string(),
   startedAt: z.string().optional(),
   completedAt: z.string().optional(),

@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
+import { EntryTypeSchema, HashAlgorithmSchema } from './enums.ts';
 
 /** Wire schema of one file's recorded state (CONTRACT "Entry"); the TS type lives in entry.ts. */
 export const EntrySchema = z
   .strictObject({
-    type: z.enum(['file', 'directory', 'symlink', 'other']),
+    type: EntryTypeSchema,
     size: z.number().int().nonnegative(),
     mode: z.string().regex(/^[0-7]{4}$/),
     uid: z.number().int().nonnegative(),
@@ -13,7 +14,7 @@ export const EntrySchema = z
     inode: z.number().int().nonnegative(),
     hash: z
       .strictObject({
-        algorithm: z.enum(['sha256', 'sha512', 'sha1', 'md5']),
+        algorithm: HashAlgorithmSchema,
         value: z.string().regex(/^[0-9a-f]{32,128}$/),
       })
       .optional(),

@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { ENTRY_ATTRIBUTES } from './entry.ts';
+import { CpuUsageSchema, EntryAttributeSchema, HashAlgorithmSchema, PlatformSchema, PolicyStateSchema } from './enums.ts';
+
+export { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema };
 
 /**
  * Policies and their targets (CONTRACT "Policy", "Target"). A target path is absolute; `*` may stand
@@ -20,7 +23,7 @@ export const TargetInputSchema = z.strictObject({
   recursive: z.boolean().default(true),
   include: z.array(glob).max(100).default([]),
   exclude: z.array(glob).max(100).default([]),
-  attributes: z.array(z.enum(ENTRY_ATTRIBUTES)).min(1).default([...ENTRY_ATTRIBUTES]),
+  attributes: z.array(EntryAttributeSchema).min(1).default([...ENTRY_ATTRIBUTES]),
   critical: z.boolean().default(false),
   alert: z.boolean().default(true),
   description: z.string().max(1000).optional(),
@@ -29,16 +32,13 @@ export const TargetInputSchema = z.strictObject({
 export const TargetSchema = TargetInputSchema.extend({ id: z.string() }).openapi('Target');
 export type Target = z.infer<typeof TargetSchema>;
 
-export const PolicyStateSchema = z.enum(['off', 'on', 'real-time']);
-export const HashAlgorithmSchema = z.enum(['sha256', 'sha512', 'sha1', 'md5']);
-export const CpuUsageSchema = z.enum(['high', 'medium', 'low']);
 
 export const PolicySchema = z
   .object({
     id: z.string(),
     name: z.string(),
     description: z.string().optional(),
-    platform: z.enum(['linux', 'windows']),
+    platform: PlatformSchema,
     state: PolicyStateSchema,
     hashAlgorithm: HashAlgorithmSchema,
     cpuUsage: CpuUsageSchema,

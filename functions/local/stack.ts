@@ -239,7 +239,7 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
     // The functions, imported only now that their environment is complete.
     const api = (await import('../api/app.ts')).app as unknown as ApiApp;
     const scheduleHandler = (await import('../schedule/schedule.handler.ts')).handler as unknown as ScheduleHandler;
-    const tenants = await import('../store/tenants.ts');
+    const tenants = { ...(await import('../store/tenants.ts')), ...(await import('../use-cases/create-tenant.ts')) };
 
     // Pollers: one per queue that has a handler.
     const onActivity = () => {

@@ -1,30 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { dueSlot } from '../domain/schedule.ts';
-import { enqueueMany } from '../queues/enqueue.ts';
-import { scanDispatchQueue } from '../queues/queues.ts';
-import type { MessageOf } from '../queues/define-queue.ts';
-import { logger } from '../shared/logger.ts';
-import { listGroups } from '../store/groups.ts';
-import { listTenantIds } from '../store/tenants.ts';
+import { scheduleTick } from '../use-cases/schedule-tick.ts';
 
-/**
- * Runs every minute (EventBridge). Decides which server groups have a scan slot due at `event.time`
- * and hands each to the scan-dispatch queue; the fan-out to servers happens there, in parallel.
- */
+/** Runs every minute (EventBridge): everything due at `event.time` (use-cases/schedule-tick.ts). */
 export async function handler(event: Pick<ScheduledEvent, 'time'>): Promise<void> {
-  const now = new Date(event.time);
-  const due: MessageOf<typeof scanDispatchQueue>[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listTenantIds(cursor);
-    for (const tenantId of page.items) {
-      for (const group of await listGroups(tenantId)) {
-        const slot = dueSlot(group.scanSchedule, now, group.lastScheduledSlot);
-        if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString(), kind: 'scheduled' });
-      }
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  if (due.length) await enqueueMany(scanDispatchQueue, due);
-  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length });
+  await scheduleTick(new Date(event.time));
 }

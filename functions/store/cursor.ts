@@ -1,26 +1,39 @@
-import { ValidationError } from '../shared/problem.ts';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { config } from '../shared/config.ts';
 
 /**
- * Opaque list cursors: the DynamoDB LastEvaluatedKey, base64url JSON. On the way back in, the cursor
- * must name the same partition the caller is allowed to read, so a cursor cannot cross tenants.
+ * Opaque list cursors: `<base64url JSON>.<HMAC>`. The signature (a key derived from the master secret)
+ * means a cursor is only ever one this service handed out, for this very list: a hand-made or edited
+ * cursor is refused before it can reach DynamoDB as a malformed ExclusiveStartKey, and one list's cursor
+ * cannot page another list or another tenant's partition.
  */
-export function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('The cursor is not valid for this list.');
+    this.name = 'InvalidCursorError';
+  }
 }
 
-export function decodeCursor(cursor: string, partitionAttribute: string, expectedPartition: string): Record<string, unknown> {
-  let key: unknown;
+let signingKey: Buffer | undefined;
+const key = () => (signingKey ??= createHmac('sha256', config().DRIFTWATCH_MASTER_SECRET).update('list-cursor').digest());
+const sign = (scope: string, body: string) => createHmac('sha256', key()).update(`${scope}\n${body}`).digest().subarray(0, 16);
+
+/** A cursor carrying `position`, valid only for `scope` (a string naming the list, tenant included). */
+export function encodeCursor(scope: string, position: unknown): string {
+  const body = Buffer.from(JSON.stringify(position)).toString('base64url');
+  return `${body}.${sign(scope, body).toString('base64url')}`;
+}
+
+/** The position a cursor carries; throws InvalidCursorError unless this service made it for `scope`. */
+export function decodeCursor<T>(scope: string, cursor: string): T {
+  const [body, mac, extra] = cursor.split('.');
+  if (!body || !mac || extra !== undefined) throw new InvalidCursorError();
+  const given = Buffer.from(mac, 'base64url');
+  const expected = sign(scope, body);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidCursorError();
   try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as T;
   } catch {
-    key = undefined;
+    throw new InvalidCursorError();
   }
-  const valid =
-    typeof key === 'object' &&
-    key !== null &&
-    !Array.isArray(key) &&
-    Object.values(key).every((v) => typeof v === 'string' && v.length < 1024) &&
-    (key as Record<string, unknown>)[partitionAttribute] === expectedPartition;
-  if (!valid) throw new ValidationError('The cursor is not valid for this list.', [{ path: 'cursor', message: 'invalid cursor' }]);
-  return key as Record<string, unknown>;
 }

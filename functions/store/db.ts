@@ -1,12 +1,22 @@
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { getDb } from '../shared/clients.ts';
-import { GSI1 } from './table.ts';
+import { indexOf, STORAGE_ATTRIBUTES, TABLE_KEY, type IndexName } from './table.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { Key } from './keys.ts';
 
-/** Small helpers over lib-dynamodb shared by the aggregate modules; no business rules here. */
+/** Small helpers over lib-dynamodb shared by the aggregate modules; no business rules here, no HTTP. */
 export type Item = Record<string, unknown>;
+
+/** A condition in DynamoDB's expression syntax with its own placeholders (`#name`, `:value`). */
+export interface Condition {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+export const ifNew: Condition = { expression: 'attribute_not_exists(pk)' };
+export const ifExists: Condition = { expression: 'attribute_exists(pk)' };
 
 export async function getItem<T = Item>(key: Key, consistent = false): Promise<T | undefined> {
   const { doc, table } = getDb();
@@ -14,12 +24,92 @@ export async function getItem<T = Item>(key: Key, consistent = false): Promise<T
   return out.Item as T | undefined;
 }
 
-/** Puts an item that must not exist yet; returns false when it already did (an idempotent retry). */
-export async function putNew(item: Item): Promise<boolean> {
+/** Puts an item; with a condition, false when it failed (an idempotent retry, or a lost race). */
+export async function putItem(item: Item, condition?: Condition): Promise<boolean> {
   const { doc, table } = getDb();
   return conditionally(
-    doc.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
+    doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: item,
+        ConditionExpression: condition?.expression,
+        ExpressionAttributeNames: condition?.names,
+        ExpressionAttributeValues: condition?.values,
+      }),
+    ),
   );
+}
+
+/** Puts an item that must not exist yet; false when it already did. */
+export const putNew = (item: Item): Promise<boolean> => putItem(item, ifNew);
+
+/** Deletes an item; false when it did not exist (or the condition failed). */
+export async function deleteItem(key: Key, condition: Condition = ifExists): Promise<boolean> {
+  const { doc, table } = getDb();
+  return conditionally(
+    doc.send(
+      new DeleteCommand({
+        TableName: table,
+        Key: key,
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: condition.values,
+      }),
+    ),
+  );
+}
+
+/** What an update changes: top-level attributes only; names and values are placeheld for you. */
+export interface Changes {
+  set?: Item;
+  /** Atomic counters (`ADD`). */
+  add?: Record<string, number>;
+  remove?: readonly string[];
+}
+
+/**
+ * One UpdateItem. Answers the item as it is after the update (`ALL_NEW`), or undefined when the
+ * condition failed. The default condition is that the item exists (no upserts by accident).
+ */
+export async function updateItem<T = Item>(key: Key, changes: Changes, condition: Condition | null = ifExists): Promise<T | undefined> {
+  const names: Record<string, string> = { ...condition?.names };
+  const values: Record<string, unknown> = { ...condition?.values };
+  const clauses: string[] = [];
+  let n = 0;
+  const name = (attribute: string) => {
+    const placeholder = `#u${n++}`;
+    names[placeholder] = attribute;
+    return placeholder;
+  };
+  const value = (v: unknown) => {
+    const placeholder = `:u${n++}`;
+    values[placeholder] = v;
+    return placeholder;
+  };
+  const set = Object.entries(changes.set ?? {}).filter(([, v]) => v !== undefined);
+  if (set.length) clauses.push(`SET ${set.map(([a, v]) => `${name(a)} = ${value(v)}`).join(', ')}`);
+  const add = Object.entries(changes.add ?? {});
+  if (add.length) clauses.push(`ADD ${add.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
+  if (changes.remove?.length) clauses.push(`REMOVE ${changes.remove.map(name).join(', ')}`);
+  if (clauses.length === 0) throw new Error('updateItem: nothing to change');
+  const { doc, table } = getDb();
+  try {
+    const out = await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: clauses.join(' '),
+        ConditionExpression: condition?.expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return out.Attributes as T;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
 }
 
 /** Runs a conditional write: false when its condition failed (a repeat or a lost race) instead of throwing. */
@@ -47,67 +137,84 @@ export interface Page<T> {
 }
 
 export interface PartitionQuery {
-  /** Partition key value (on the table, or on gsi1 when `index` is set). */
+  /** Partition key value (on the table, or on the index when `index` is set). */
   pk: string;
   skPrefix?: string;
-  index?: 'gsi1';
+  /** Inclusive sort key range, instead of a prefix. */
+  from?: string;
+  to?: string;
+  index?: IndexName;
   /** Newest first when false (ids are time-ordered). */
   forward?: boolean;
-  filter?: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeValues' | 'ExpressionAttributeNames'>;
+  filter?: Condition;
+  consistent?: boolean;
+}
+
+function queryInput(query: PartitionQuery): QueryCommandInput {
+  const declared = query.index ? indexOf(query.index) : undefined;
+  const names: Record<string, string> = { '#pk': declared?.partitionKey ?? TABLE_KEY.partitionKey, ...query.filter?.names };
+  const values: Record<string, unknown> = { ':pk': query.pk, ...query.filter?.values };
+  let condition = '#pk = :pk';
+  const sortKey = declared?.sortKey ?? TABLE_KEY.sortKey;
+  if (query.skPrefix) {
+    names['#sk'] = sortKey;
+    values[':sk'] = query.skPrefix;
+    condition += ' AND begins_with(#sk, :sk)';
+  } else if (query.from !== undefined && query.to !== undefined) {
+    names['#sk'] = sortKey;
+    values[':from'] = query.from;
+    values[':to'] = query.to;
+    condition += ' AND #sk BETWEEN :from AND :to';
+  }
+  const { table } = getDb();
+  return {
+    TableName: table,
+    IndexName: declared?.indexName,
+    KeyConditionExpression: condition,
+    FilterExpression: query.filter?.expression,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ScanIndexForward: query.forward ?? true,
+    ConsistentRead: query.consistent,
+  };
 }
 
 /**
  * One page of a partition. With a filter, DynamoDB may return fewer than `limit` items per request,
- * so this keeps reading until the page is full or the partition ends.
+ * so this keeps reading until the page is full or the partition ends. The cursor is signed for this
+ * partition (store/cursor.ts).
  */
 export async function queryPage<T = Item>(query: PartitionQuery, page: PageRequest): Promise<Page<T>> {
-  const { doc, table } = getDb();
-  const pkName = query.index ? GSI1.partitionKey : 'pk';
-  const skName = query.index ? GSI1.sortKey : 'sk';
-  let startKey = page.cursor ? decodeCursor(page.cursor, pkName, query.pk) : undefined;
+  const { doc } = getDb();
+  const scope = `${query.index ?? 'table'}:${query.pk}`;
+  let startKey = page.cursor ? decodeCursor<Item>(scope, page.cursor) : undefined;
   const items: T[] = [];
+  const input = queryInput(query);
   do {
-    const names: Record<string, string> = { '#pk': pkName, ...(query.filter?.ExpressionAttributeNames ?? {}) };
-    const values: Record<string, unknown> = { ':pk': query.pk, ...(query.filter?.ExpressionAttributeValues ?? {}) };
-    let condition = '#pk = :pk';
-    if (query.skPrefix) {
-      names['#sk'] = skName;
-      values[':sk'] = query.skPrefix;
-      condition += ' AND begins_with(#sk, :sk)';
-    }
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: query.index ? GSI1.indexName : undefined,
-        KeyConditionExpression: condition,
-        FilterExpression: query.filter?.FilterExpression,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: query.forward ?? true,
-        Limit: page.limit - items.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+    const out = await doc.send(new QueryCommand({ ...input, Limit: page.limit - items.length, ExclusiveStartKey: startKey }));
     items.push(...((out.Items ?? []) as T[]));
     startKey = out.LastEvaluatedKey;
   } while (startKey && items.length < page.limit);
-  return { items, nextCursor: startKey ? encodeCursor(startKey) : null };
+  return { items, nextCursor: startKey ? encodeCursor(scope, startKey) : null };
 }
 
 /** Every item of a partition (small partitions only: groups, policies, api keys of one tenant). */
 export async function queryAll<T = Item>(query: PartitionQuery): Promise<T[]> {
+  const { doc } = getDb();
+  const input = queryInput(query);
   const all: T[] = [];
-  let cursor: string | undefined;
+  let startKey: Item | undefined;
   do {
-    const page = await queryPage<T>(query, { limit: 500, cursor });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+    const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    for (const item of out.Items ?? []) all.push(item as T);
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
   return all;
 }
 
-/** Drops the storage-only attributes (keys) before an item is shaped for the API. */
+/** Drops the storage-only attributes (keys, index keys) before an item is shaped for the API. */
 export function withoutKeys<T = Item>(item: object): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item as Item;
-  return rest as T;
+  const out: Item = {};
+  for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRIBUTES.has(name)) out[name] = value;
+  return out as T;
 }

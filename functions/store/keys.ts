@@ -1,70 +1,106 @@
+import { TABLE_KEY } from './table.ts';
+
 /**
  * Every DynamoDB key format of the single table, in one place. Each key starts with the tenant id
  * (`T#<tenantId>`), which callers take from the verified credential, never from the request.
  *
- * | item            | pk                          | sk                 | gsi1pk                         | gsi1sk         |
- * |-----------------|-----------------------------|--------------------|--------------------------------|----------------|
- * | tenant          | T#t                         | TENANT             | TENANTS                        | T#t            |
- * | api key         | T#t                         | APIKEY#k           |                                |                |
- * | server group    | T#t                         | GROUP#g            |                                |                |
- * | policy          | T#t                         | POLICY#p           |                                |                |
- * | server          | T#t                         | SERVER#s           | T#t#GROUP#g                    | SERVER#s       |
- * | scan state      | T#t#SRV#s                   | STATE#p            |                                |                |
- * | scan            | T#t#SCANS                   | SCAN#id            | T#t#SRV#s#SCANS                | SCAN#id        |
- * | tree node       | T#t#NODE#hash               | NODE               |                                |                |
- * | event           | T#t#EVENTS                  | EV#id              | T#t#SRV#s#EVENTS               | EV#id          |
+ * | item         | pk                      | sk            | gsi1 (pk / sk)                | gsi2 (pk / sk)             | gsi3 (pk / sk)            |
+ * |--------------|-------------------------|---------------|-------------------------------|----------------------------|---------------------------|
+ * | tenant       | T#t                     | TENANT        | TENANTS / T#t                 |                            |                           |
+ * | api key      | T#t                     | APIKEY#k      |                               |                            |                           |
+ * | server group | T#t                     | GROUP#g       |                               |                            |                           |
+ * | policy       | T#t                     | POLICY#p      |                               |                            |                           |
+ * | server       | T#t#SRV#s               | SERVER        | T#t#GROUP#g / SERVER#s        | T#t#SERVERS / SERVER#s     |                           |
+ * | inbox entry  | T#t#SRV#s               | INBOX#scan    |                               |                            |                           |
+ * | scan state   | T#t#SRV#s               | STATE#p       |                               |                            |                           |
+ * | scan         | T#t#SCAN#k              | SCAN#id       | T#t#SRV#s#SCANS / SCAN#id     |                            |                           |
+ * | tree node    | T#t#NODE#hash           | NODE          |                               |                            |                           |
+ * | event        | T#t#EV#k                | EV#id         | T#t#SRV#s#EV / EV#id          | T#t#POL#p#EV#k / EV#id     | T#t#GRP#g#EV#k / EV#id    |
+ *
+ * `k` is a write shard, 0..SHARDS-1, derived from the item's id: a tenant's scans and events are written
+ * across SHARDS partitions instead of one (docs/data-model.md has the arithmetic), and lists read the
+ * shards in parallel and merge them newest first. A server's own items share its partition, so the
+ * check-in reads the server and its inbox in one Query.
  */
 export interface Key {
   pk: string;
   sk: string;
 }
 
+/** Write shards per tenant for time-ordered collections (scans, events). A power of two. */
+export const SHARDS = 16;
+
+/** The shard of an id: FNV-1a of its characters, so any process derives the same one. */
+export function shardOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % SHARDS;
+}
+
 const t = (tenantId: string) => `T#${tenantId}`;
+const shards = (prefix: string) => Array.from({ length: SHARDS }, (_, k) => `${prefix}#${k}`);
 
 export const keys = {
   tenant: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'TENANT' }),
   /** All tenants, for the schedule handler (the only cross-tenant read, and it reads ids only). */
   tenantIndex: (tenantId: string) => ({ gsi1pk: 'TENANTS', gsi1sk: t(tenantId) }),
-  allTenants: () => ({ gsi1pk: 'TENANTS', skPrefix: 'T#' }),
+  allTenants: () => ({ pk: 'TENANTS', skPrefix: 'T#' }),
 
   apiKey: (tenantId: string, keyId: string): Key => ({ pk: t(tenantId), sk: `APIKEY#${keyId}` }),
-  apiKeyPrefix: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'APIKEY#' }),
+  apiKeys: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'APIKEY#' }),
 
   group: (tenantId: string, groupId: string): Key => ({ pk: t(tenantId), sk: `GROUP#${groupId}` }),
-  groupPrefix: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'GROUP#' }),
+  groups: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'GROUP#' }),
 
   policy: (tenantId: string, policyId: string): Key => ({ pk: t(tenantId), sk: `POLICY#${policyId}` }),
-  policyPrefix: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'POLICY#' }),
+  policies: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'POLICY#' }),
 
-  server: (tenantId: string, serverId: string): Key => ({ pk: t(tenantId), sk: `SERVER#${serverId}` }),
-  serverPrefix: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'SERVER#' }),
-  serverByGroup: (tenantId: string, groupId: string, serverId: string) => ({
-    gsi1pk: `${t(tenantId)}#GROUP#${groupId}`,
-    gsi1sk: `SERVER#${serverId}`,
+  /** The partition of one server: the server item, its inbox and its scan states. */
+  serverPartition: (tenantId: string, serverId: string) => `${t(tenantId)}#SRV#${serverId}`,
+  server: (tenantId: string, serverId: string): Key => ({ pk: keys.serverPartition(tenantId, serverId), sk: 'SERVER' }),
+  serverIndexes: (tenantId: string, server: { id: string; groupId: string }) => ({
+    gsi1pk: `${t(tenantId)}#GROUP#${server.groupId}`,
+    gsi1sk: `SERVER#${server.id}`,
+    gsi2pk: `${t(tenantId)}#SERVERS`,
+    gsi2sk: `SERVER#${server.id}`,
   }),
-  serversOfGroup: (tenantId: string, groupId: string) => ({ gsi1pk: `${t(tenantId)}#GROUP#${groupId}`, skPrefix: 'SERVER#' }),
+  serversOfGroup: (tenantId: string, groupId: string) => ({ index: 'gsi1' as const, pk: `${t(tenantId)}#GROUP#${groupId}`, skPrefix: 'SERVER#' }),
+  allServers: (tenantId: string) => ({ index: 'gsi2' as const, pk: `${t(tenantId)}#SERVERS`, skPrefix: 'SERVER#' }),
 
-  scanState: (tenantId: string, serverId: string, policyId: string): Key => ({
-    pk: `${t(tenantId)}#SRV#${serverId}`,
-    sk: `STATE#${policyId}`,
-  }),
-  scanStatePrefix: (tenantId: string, serverId: string) => ({ pk: `${t(tenantId)}#SRV#${serverId}`, skPrefix: 'STATE#' }),
+  /** A pending scan in a server's inbox; the check-in reads INBOX# to SERVER in one Query. */
+  inbox: (tenantId: string, serverId: string, scanId: string): Key => ({ pk: keys.serverPartition(tenantId, serverId), sk: `INBOX#${scanId}` }),
+  inboxAndServer: (tenantId: string, serverId: string) => ({ pk: keys.serverPartition(tenantId, serverId), from: 'INBOX#', to: 'SERVER' }),
 
-  scan: (tenantId: string, scanId: string): Key => ({ pk: `${t(tenantId)}#SCANS`, sk: `SCAN#${scanId}` }),
-  scansPartition: (tenantId: string) => ({ pk: `${t(tenantId)}#SCANS`, skPrefix: 'SCAN#' }),
-  scanByServer: (tenantId: string, serverId: string, scanId: string) => ({
-    gsi1pk: `${t(tenantId)}#SRV#${serverId}#SCANS`,
-    gsi1sk: `SCAN#${scanId}`,
+  scanState: (tenantId: string, serverId: string, policyId: string): Key => ({ pk: keys.serverPartition(tenantId, serverId), sk: `STATE#${policyId}` }),
+  scanStates: (tenantId: string, serverId: string) => ({ pk: keys.serverPartition(tenantId, serverId), skPrefix: 'STATE#' }),
+
+  scan: (tenantId: string, scanId: string): Key => ({ pk: `${t(tenantId)}#SCAN#${shardOf(scanId)}`, sk: `SCAN#${scanId}` }),
+  scanIndexes: (tenantId: string, scan: { id: string; serverId: string }) => ({
+    gsi1pk: `${t(tenantId)}#SRV#${scan.serverId}#SCANS`,
+    gsi1sk: `SCAN#${scan.id}`,
   }),
-  scansOfServer: (tenantId: string, serverId: string) => ({ gsi1pk: `${t(tenantId)}#SRV#${serverId}#SCANS`, skPrefix: 'SCAN#' }),
+  scanShards: (tenantId: string) => shards(`${t(tenantId)}#SCAN`),
+  scansOfServer: (tenantId: string, serverId: string) => ({ index: 'gsi1' as const, pk: `${t(tenantId)}#SRV#${serverId}#SCANS` }),
 
   node: (tenantId: string, hash: string): Key => ({ pk: `${t(tenantId)}#NODE#${hash}`, sk: 'NODE' }),
 
-  event: (tenantId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#EVENTS`, sk: `EV#${eventId}` }),
-  eventsPartition: (tenantId: string) => ({ pk: `${t(tenantId)}#EVENTS`, skPrefix: 'EV#' }),
-  eventByServer: (tenantId: string, serverId: string, eventId: string) => ({
-    gsi1pk: `${t(tenantId)}#SRV#${serverId}#EVENTS`,
-    gsi1sk: `EV#${eventId}`,
+  event: (tenantId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#EV#${shardOf(eventId)}`, sk: `EV#${eventId}` }),
+  eventIndexes: (tenantId: string, event: { id: string; serverId: string; policyId: string; groupId: string }) => ({
+    gsi1pk: `${t(tenantId)}#SRV#${event.serverId}#EV`,
+    gsi1sk: `EV#${event.id}`,
+    gsi2pk: `${t(tenantId)}#POL#${event.policyId}#EV#${shardOf(event.id)}`,
+    gsi2sk: `EV#${event.id}`,
+    gsi3pk: `${t(tenantId)}#GRP#${event.groupId}#EV#${shardOf(event.id)}`,
+    gsi3sk: `EV#${event.id}`,
   }),
-  eventsOfServer: (tenantId: string, serverId: string) => ({ gsi1pk: `${t(tenantId)}#SRV#${serverId}#EVENTS`, skPrefix: 'EV#' }),
+  eventShards: (tenantId: string) => shards(`${t(tenantId)}#EV`),
+  eventsOfServer: (tenantId: string, serverId: string) => ({ index: 'gsi1' as const, pks: [`${t(tenantId)}#SRV#${serverId}#EV`] }),
+  eventsOfPolicy: (tenantId: string, policyId: string) => ({ index: 'gsi2' as const, pks: shards(`${t(tenantId)}#POL#${policyId}#EV`) }),
+  eventsOfGroup: (tenantId: string, groupId: string) => ({ index: 'gsi3' as const, pks: shards(`${t(tenantId)}#GRP#${groupId}#EV`) }),
 } as const;
+
+/** The primary key attributes of an item. */
+export const keyOf = (item: Record<string, unknown>): Key => ({ pk: item[TABLE_KEY.partitionKey] as string, sk: item[TABLE_KEY.sortKey] as string });

@@ -1,11 +1,10 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { getDb } from '../shared/clients.ts';
-import type { Target } from '../contract/policy.schemas.ts';
+import type { Target } from '../model/policy.ts';
 import { keys } from './keys.ts';
-import { getItem, conditionally, queryAll, withoutKeys } from './db.ts';
+import { defineEntity } from './entity.ts';
 
 /** What the server knows of one server under one policy: the authority on baseline and previous scan. */
 export interface ScanStateItem {
+  serverId: string;
   policyId: string;
   /** Tree root of the last completed scan. */
   root: string;
@@ -20,31 +19,23 @@ export interface ScanStateItem {
   updatedAt: string;
 }
 
-export async function getScanState(tenantId: string, serverId: string, policyId: string): Promise<ScanStateItem | undefined> {
-  const item = await getItem<ScanStateItem & Record<string, unknown>>(keys.scanState(tenantId, serverId, policyId), true);
-  return item ? (withoutKeys(item) as ScanStateItem) : undefined;
-}
+export const scanStates = defineEntity<ScanStateItem, { serverId: string; policyId: string }>({
+  name: 'scan state',
+  key: (tenantId, { serverId, policyId }) => keys.scanState(tenantId, serverId, policyId),
+  idOf: (state) => ({ serverId: state.serverId, policyId: state.policyId }),
+});
 
-export async function listScanStates(tenantId: string, serverId: string): Promise<ScanStateItem[]> {
-  const prefix = keys.scanStatePrefix(tenantId, serverId);
-  const items = await queryAll<ScanStateItem & Record<string, unknown>>({ pk: prefix.pk, skPrefix: prefix.skPrefix });
-  return items.map((i) => withoutKeys(i) as ScanStateItem);
-}
+export const getScanState = (tenantId: string, serverId: string, policyId: string) => scanStates.get(tenantId, { serverId, policyId }, { consistent: true });
+export const listScanStates = (tenantId: string, serverId: string) => scanStates.all(keys.scanStates(tenantId, serverId));
 
 /**
  * Moves the state forward from `previousScanId` (optimistic concurrency): if another ingest moved it
  * first, this one fails instead of overwriting, and its retry recomputes against the new state.
  */
-export async function advanceScanState(tenantId: string, serverId: string, next: ScanStateItem, previousScanId: string | null): Promise<boolean> {
-  const { doc, table } = getDb();
-  return conditionally(
-    doc.send(
-      new PutCommand({
-        TableName: table,
-        Item: { ...keys.scanState(tenantId, serverId, next.policyId), ...next },
-        ConditionExpression: previousScanId === null ? 'attribute_not_exists(pk)' : 'lastScanId = :prev',
-        ExpressionAttributeValues: previousScanId === null ? undefined : { ':prev': previousScanId },
-      }),
-    ),
+export function advanceScanState(tenantId: string, next: ScanStateItem, previousScanId: string | null): Promise<boolean> {
+  return scanStates.put(
+    tenantId,
+    next,
+    previousScanId === null ? { expression: 'attribute_not_exists(pk)' } : { expression: 'lastScanId = :prev', values: { ':prev': previousScanId } },
   );
 }

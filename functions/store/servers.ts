@@ -1,23 +1,17 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
-import type { Server } from '../api/schemas/server.schemas.ts';
+import type { FimState, Platform, ScanKind } from '../model/enums.ts';
+import type { Server } from '../model/server.ts';
 import { keys } from './keys.ts';
-import { getItem, conditionally, queryPage, withoutKeys, type Page, type PageRequest } from './db.ts';
-import type { ScanKind } from '../contract/agent.schemas.ts';
+import { defineEntity } from './entity.ts';
+import { batchWrite } from './batch.ts';
+import type { Item, Page, PageRequest } from './db.ts';
 
-export interface PendingScanRef {
-  kind: ScanKind;
-  requestedAt: string;
-}
-
-/**
- * The server item is also the agent's inbox: pending scans live in a map on it, so a check-in reads
- * the server and the tenant (config version) in one BatchGet and nothing else.
- */
+/** The stored server: the served Server less what is derived (status), plus its credential hash. */
 export interface ServerItem {
   id: string;
   hostname: string;
-  platform: 'linux' | 'windows';
+  platform: Platform;
   agentVersion: string;
   groupId: string;
   tags: string[];
@@ -25,137 +19,68 @@ export interface ServerItem {
   state: 'active' | 'deactivated';
   lastSeenAt: string | null;
   enrolledAt: string;
-  fimState: Server['fimState'];
+  fimState: FimState;
   watching?: Server['watching'];
   secretHash: string;
-  pendingScans: Record<string, PendingScanRef>;
 }
 
-export async function createServer(tenantId: string, server: ServerItem): Promise<void> {
-  const { doc, table } = getDb();
-  await doc.send(
-    new PutCommand({
-      TableName: table,
-      Item: { ...keys.server(tenantId, server.id), ...keys.serverByGroup(tenantId, server.groupId, server.id), ...server },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+/** A scan waiting for the server's agent: one item per scan beside the server item (the agent's inbox). */
+export interface InboxItem {
+  serverId: string;
+  scanId: string;
+  kind: ScanKind;
+  requestedAt: string;
 }
 
-export async function getServer(tenantId: string, serverId: string): Promise<ServerItem | undefined> {
-  const item = await getItem<ServerItem & Record<string, unknown>>(keys.server(tenantId, serverId));
-  return item ? (withoutKeys(item) as ServerItem) : undefined;
-}
+export const servers = defineEntity<ServerItem>({
+  name: 'server',
+  key: (tenantId, serverId) => keys.server(tenantId, serverId),
+  idOf: (server) => server.id,
+  indexes: (tenantId, server) => keys.serverIndexes(tenantId, server),
+});
 
-export async function listServers(tenantId: string, page: PageRequest, groupId?: string): Promise<Page<ServerItem>> {
-  const query = groupId
-    ? { pk: keys.serversOfGroup(tenantId, groupId).gsi1pk, skPrefix: 'SERVER#', index: 'gsi1' as const }
-    : { pk: keys.serverPrefix(tenantId).pk, skPrefix: 'SERVER#' };
-  const out = await queryPage<ServerItem & Record<string, unknown>>(query, page);
-  return { items: out.items.map((i) => withoutKeys(i) as ServerItem), nextCursor: out.nextCursor };
-}
+export const inbox = defineEntity<InboxItem, { serverId: string; scanId: string }>({
+  name: 'inbox entry',
+  key: (tenantId, { serverId, scanId }) => keys.inbox(tenantId, serverId, scanId),
+  idOf: (entry) => ({ serverId: entry.serverId, scanId: entry.scanId }),
+});
 
-/** Applies a PATCH (group and FIM state); the group index key moves with the group. */
-export async function updateServer(tenantId: string, serverId: string, patch: { groupId?: string; fimState?: ServerItem['fimState'] }) {
-  const sets: string[] = [];
-  const values: Record<string, unknown> = {};
-  if (patch.groupId) {
-    sets.push('groupId = :g', 'gsi1pk = :gpk');
-    values[':g'] = patch.groupId;
-    values[':gpk'] = keys.serverByGroup(tenantId, patch.groupId, serverId).gsi1pk;
-  }
-  if (patch.fimState) {
-    sets.push('fimState = :f');
-    values[':f'] = patch.fimState;
-  }
-  if (sets.length === 0) return;
-  const { doc, table } = getDb();
-  await doc.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: keys.server(tenantId, serverId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: values,
-    }),
-  );
-}
-
-export async function deactivateServer(tenantId: string, serverId: string): Promise<boolean> {
-  const { doc, table } = getDb();
-  return conditionally(
-    doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.server(tenantId, serverId),
-        UpdateExpression: 'SET #state = :d, pendingScans = :empty',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':d': 'deactivated', ':empty': {} },
-      }),
-    ),
-  );
-}
+export const getServer = (tenantId: string, serverId: string) => servers.get(tenantId, serverId);
 
 /**
- * Records that the agent was seen, at most once per `coalesceMs`: the condition makes a fresh
- * lastSeenAt a no-op write that DynamoDB refuses, so most check-ins write nothing at all.
+ * The server and its inbox in ONE Query (they share a partition; INBOX# sorts before SERVER): what the
+ * agent's every check-in reads.
  */
-export async function touchServer(
-  tenantId: string,
-  serverId: string,
-  now: Date,
-  coalesceMs: number,
-  agent: { agentVersion: string; watching?: ServerItem['watching'] },
-): Promise<boolean> {
+export async function getServerWithInbox(tenantId: string, serverId: string): Promise<{ server: ServerItem; inbox: InboxItem[] } | undefined> {
   const { doc, table } = getDb();
-  return conditionally(
-    doc.send(
-      new UpdateCommand({
+  const range = keys.inboxAndServer(tenantId, serverId);
+  const entries: InboxItem[] = [];
+  let server: ServerItem | undefined;
+  let startKey: Item | undefined;
+  do {
+    const out = await doc.send(
+      new QueryCommand({
         TableName: table,
-        Key: keys.server(tenantId, serverId),
-        UpdateExpression: 'SET lastSeenAt = :now, agentVersion = :v' + (agent.watching ? ', watching = :w' : ''),
-        ConditionExpression: 'attribute_exists(pk) AND (attribute_type(lastSeenAt, :null) OR lastSeenAt < :stale)',
-        ExpressionAttributeValues: {
-          ':now': now.toISOString(),
-          ':v': agent.agentVersion,
-          ':stale': new Date(now.getTime() - coalesceMs).toISOString(),
-          ':null': 'NULL',
-          ...(agent.watching ? { ':w': agent.watching } : {}),
-        },
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': range.pk, ':from': range.from, ':to': range.to },
+        ExclusiveStartKey: startKey,
       }),
-    ),
-  );
+    );
+    for (const item of out.Items ?? []) {
+      if (item.sk === 'SERVER') server = servers.fromItem(item);
+      else entries.push(inbox.fromItem(item));
+    }
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return server ? { server, inbox: entries } : undefined;
 }
 
-/** Puts a scan in the server's inbox; fails (false) when the server is missing or deactivated. */
-export async function addPendingScan(tenantId: string, serverId: string, scanId: string, ref: PendingScanRef): Promise<boolean> {
-  const { doc, table } = getDb();
-  return conditionally(
-    doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.server(tenantId, serverId),
-        UpdateExpression: 'SET pendingScans.#id = :ref',
-        ConditionExpression: 'attribute_exists(pk) AND #state = :active',
-        ExpressionAttributeNames: { '#id': scanId, '#state': 'state' },
-        ExpressionAttributeValues: { ':ref': ref, ':active': 'active' },
-      }),
-    ),
-  );
+export function listServers(tenantId: string, page: PageRequest, groupId?: string): Promise<Page<ServerItem>> {
+  return servers.page(groupId ? keys.serversOfGroup(tenantId, groupId) : keys.allServers(tenantId), page);
 }
 
-export async function removePendingScan(tenantId: string, serverId: string, scanId: string): Promise<void> {
-  const { doc, table } = getDb();
-  await conditionally(
-    doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.server(tenantId, serverId),
-        UpdateExpression: 'REMOVE pendingScans.#id',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#id': scanId },
-      }),
-    ),
-  );
+/** Removes inbox entries (after a scan was delivered, failed, or its server was deactivated). */
+export async function removeFromInbox(tenantId: string, serverId: string, scanIds: readonly string[]): Promise<void> {
+  if (scanIds.length === 0) return;
+  await batchWrite(scanIds.map((scanId) => ({ DeleteRequest: { Key: keys.inbox(tenantId, serverId, scanId) } })));
 }

@@ -1,12 +1,9 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { getDb } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
-import { newId } from '../shared/ids.ts';
 import { deriveEnrollmentSecret, safeEqual } from '../shared/secrets.ts';
+import type { TenantSettings } from '../model/settings.ts';
 import { keys } from './keys.ts';
-import { getItem, putNew, queryPage, type Page } from './db.ts';
-import { createApiKey } from './api-keys.ts';
-import { ensureUnassignedGroup } from './groups.ts';
+import { defineEntity } from './entity.ts';
+import { queryPage, type Page } from './db.ts';
 
 /** The tenant item: name, settings, the enrollment key generation and the config version agents poll. */
 export interface TenantItem {
@@ -20,39 +17,39 @@ export interface TenantItem {
   settings: TenantSettings;
 }
 
-export interface TenantSettings {
-  labeledEventSyncIntervalMinutes: number;
-  weeklyReport: { dayOfWeek: string; time: string };
-  eventRetentionDays: number;
+export const tenants = defineEntity<TenantItem>({
+  name: 'tenant',
+  key: (tenantId) => keys.tenant(tenantId),
+  idOf: (tenant) => tenant.id,
+  indexes: (tenantId) => keys.tenantIndex(tenantId),
+});
+
+export const getTenant = (tenantId: string) => tenants.get(tenantId, tenantId);
+
+/**
+ * How long a function instance reuses a tenant item it read for an agent's check-in. Thousands of agents
+ * of one tenant read the same item every few minutes; reusing it for a few seconds makes the steady
+ * check-in one DynamoDB request (the server's partition) instead of two. A config change reaches agents
+ * at most this much later; writes made by this instance are seen at once (forgetTenant).
+ */
+export const TENANT_CACHE_MS = 10_000;
+const cache = new Map<string, { tenant: TenantItem; until: number }>();
+
+/** The tenant as an agent's check-in needs it (config version, interval): possibly a few seconds old. */
+export async function getTenantForAgent(tenantId: string, now = Date.now()): Promise<TenantItem | undefined> {
+  const hit = cache.get(tenantId);
+  if (hit && hit.until > now) return hit.tenant;
+  const tenant = await getTenant(tenantId);
+  if (tenant) {
+    if (cache.size >= 1000) cache.clear();
+    cache.set(tenantId, { tenant, until: now + TENANT_CACHE_MS });
+  } else cache.delete(tenantId);
+  return tenant;
 }
 
-export const DEFAULT_SETTINGS: TenantSettings = {
-  labeledEventSyncIntervalMinutes: 30,
-  weeklyReport: { dayOfWeek: 'sunday', time: '00:00' },
-  eventRetentionDays: 90,
-};
-
-export const DEFAULT_CHECK_IN_SECONDS = 300;
-
-export async function createTenant(name: string, now: Date) {
-  const id = newId('tnt', now);
-  const tenant: TenantItem = {
-    id,
-    name,
-    createdAt: now.toISOString(),
-    enrollmentGeneration: 1,
-    configVersion: 1,
-    checkInIntervalSeconds: DEFAULT_CHECK_IN_SECONDS,
-    settings: DEFAULT_SETTINGS,
-  };
-  await putNew({ ...keys.tenant(id), ...keys.tenantIndex(id), ...tenant });
-  await ensureUnassignedGroup(id, now);
-  const admin = await createApiKey(id, { name: 'admin (created with the tenant)', role: 'admin' }, now);
-  return { tenant: { id, name }, adminKey: admin.key, enrollmentKey: enrollmentKeyOf(tenant) };
-}
-
-export function getTenant(tenantId: string): Promise<TenantItem | undefined> {
-  return getItem<TenantItem>(keys.tenant(tenantId));
+/** Drops the cached tenant after a write to it. */
+export function forgetTenant(tenantId: string): void {
+  cache.delete(tenantId);
 }
 
 /** `dwe_<tenant>.<generation>.<secret>`: derived from the master secret, so nothing secret is stored. */
@@ -68,52 +65,22 @@ export function isCurrentEnrollmentKey(tenant: TenantItem, generation: number, s
   return safeEqual(expected, secret);
 }
 
+/** Bumps the enrollment key generation: the old key stops working at once. */
 export async function rotateEnrollmentKey(tenantId: string): Promise<string> {
-  const { doc, table } = getDb();
-  const out = await doc.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: keys.tenant(tenantId),
-      UpdateExpression: 'ADD enrollmentGeneration :one',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
-  return enrollmentKeyOf(out.Attributes as TenantItem);
+  const updated = await tenants.update(tenantId, tenantId, { add: { enrollmentGeneration: 1 } });
+  if (!updated) throw new Error(`tenant ${tenantId} vanished`);
+  return enrollmentKeyOf(updated);
 }
 
 /** Marks the tenant's agent configuration as changed (one small update). */
 export async function bumpConfigVersion(tenantId: string): Promise<void> {
-  const { doc, table } = getDb();
-  await doc.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: keys.tenant(tenantId),
-      UpdateExpression: 'ADD configVersion :one',
-      ExpressionAttributeValues: { ':one': 1 },
-    }),
-  );
+  await tenants.update(tenantId, tenantId, { add: { configVersion: 1 } });
+  forgetTenant(tenantId);
 }
 
 /** One page of tenant ids (the schedule handler walks them all). */
 export async function listTenantIds(cursor?: string): Promise<Page<string>> {
   const all = keys.allTenants();
-  const page = await queryPage<{ id: string }>({ pk: all.gsi1pk, skPrefix: all.skPrefix, index: 'gsi1' }, { limit: 500, cursor });
+  const page = await queryPage<{ id: string }>({ index: 'gsi1', pk: all.pk, skPrefix: all.skPrefix }, { limit: 500, cursor });
   return { items: page.items.map((t) => t.id), nextCursor: page.nextCursor };
-}
-
-export async function updateTenantSettings(tenantId: string, settings: TenantSettings, checkInIntervalSeconds: number): Promise<TenantItem> {
-  const { doc, table } = getDb();
-  const out = await doc.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: keys.tenant(tenantId),
-      UpdateExpression: 'SET settings = :s, checkInIntervalSeconds = :i',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':s': settings, ':i': checkInIntervalSeconds },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
-  return out.Attributes as TenantItem;
 }

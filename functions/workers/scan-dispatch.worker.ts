@@ -1,5 +1,5 @@
 import { scanDispatchQueue } from '../queues/queues.ts';
-import { dispatchScans } from './dispatch-scans.ts';
+import { dispatchScans } from '../use-cases/dispatch-scans.ts';
 import { queueWorker } from './queue-worker.ts';
 
 /** scan-dispatch queue: one message per (group, schedule slot). */

@@ -1,5 +1,5 @@
 import { scanIngestQueue } from '../queues/queues.ts';
-import { ingestScan } from './ingest-scan.ts';
+import { ingestScan } from '../use-cases/ingest-scan.ts';
 import { queueWorker } from './queue-worker.ts';
 
 /** scan-ingest queue: one message per completed upload; failures are reported per message. */

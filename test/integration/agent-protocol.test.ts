@@ -159,8 +159,9 @@ describe('bad input from an agent: 4xx and nothing stored', () => {
   });
 
   it('a tenant API key is not an agent credential, and an agent credential opens no tenant route', async () => {
-    expect((await agentCall(admin, 'POST', '/v1/agent/check-in', { agentVersion: '1' })).status).toBe(401);
-    expect((await agentCall(agent.credential, 'GET', '/v1/servers')).status).toBe(401);
+    // A valid credential on a route it may not use is a 403 (issue 9): it is not an invalid credential.
+    expect((await agentCall(admin, 'POST', '/v1/agent/check-in', { agentVersion: '1' })).status).toBe(403);
+    expect((await agentCall(agent.credential, 'GET', '/v1/servers')).status).toBe(403);
   });
 });
 
@@ -256,7 +257,8 @@ describe('a full upload over the wire', () => {
       const steady = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: first.json.configVersion });
       expect(steady.status).toBe(200);
       expect(steady.json.config).toBeNull();
-      expect(counted).toEqual(['BatchGetItemCommand']);
+      // One Query of the server's partition (server + inbox); the tenant comes from the instance's short cache.
+      expect(counted).toEqual(['QueryCommand']);
     } finally {
       doc.middlewareStack.remove('countForTest');
     }
@@ -274,8 +276,8 @@ describe('a full upload over the wire', () => {
 
 describe('scheduled dispatch', () => {
   it('a retry after a crash between the scan and its inbox entry still puts the scan in the inbox, once', async () => {
-    const { dispatchScans } = await import('../../functions/workers/dispatch-scans.ts');
-    const { putScan, getScan } = await import('../../functions/store/scans.ts');
+    const { dispatchScans } = await import('../../functions/use-cases/dispatch-scans.ts');
+    const { scans, getScan } = await import('../../functions/store/scans.ts');
     const { deterministicId } = await import('../../functions/shared/ids.ts');
     const agent = await enroll('dispatch-crash');
     const server = await stack.api('GET', `/v1/servers/${agent.serverId}`, { key: admin });
@@ -285,7 +287,7 @@ describe('scheduled dispatch', () => {
     const at = new Date(slot);
     // The crashed attempt: the scan item was written, the inbox entry was not.
     const scanId = deterministicId('scn', at, `${groupId}\n${slot}\n${agent.serverId}`);
-    await putScan(tenantId, { id: scanId, serverId: agent.serverId, kind: 'scheduled', status: 'pending', requestedAt: slot });
+    await scans.create(tenantId, { id: scanId, serverId: agent.serverId, kind: 'scheduled', status: 'pending', requestedAt: slot });
     const pendingIds = async () => {
       const res = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: null });
       expect(res.status).toBe(200);

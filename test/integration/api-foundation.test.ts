@@ -30,7 +30,9 @@ describe('authentication', () => {
   });
 
   it('only the operator key creates tenants', async () => {
-    expect((await stack.api('POST', '/v1/tenants', { key: admin, body: { name: 'x' } })).status).toBe(401);
+    // A valid tenant key on the operator's route is a 403 (issue 9), an invalid key a 401.
+    expect((await stack.api('POST', '/v1/tenants', { key: admin, body: { name: 'x' } })).status).toBe(403);
+    expect((await stack.api('POST', '/v1/tenants', { key: 'dwo_not-the-key', body: { name: 'x' } })).status).toBe(401);
   });
 
   it('API keys are shown once and listed without secrets; a revoked key stops working', async () => {

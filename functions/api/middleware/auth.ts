@@ -1,28 +1,29 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { createMiddleware } from 'hono/factory';
-import { getDb } from '../../shared/clients.ts';
 import { config } from '../../shared/config.ts';
 import { ForbiddenError, UnauthorizedError } from '../../shared/problem.ts';
 import { hashSecret, safeEqual } from '../../shared/secrets.ts';
-import { getApiKey, type Role } from '../../store/api-keys.ts';
-import { keys } from '../../store/keys.ts';
-import { getTenant, isCurrentEnrollmentKey, type TenantItem } from '../../store/tenants.ts';
-import type { ServerItem } from '../../store/servers.ts';
-import { withoutKeys } from '../../store/db.ts';
-import { requiredRole, roleAllows } from './roles.ts';
+import type { Role } from '../../model/enums.ts';
+import { getApiKey } from '../../store/api-keys.ts';
+import { getServerWithInbox } from '../../store/servers.ts';
+import { getTenant, getTenantForAgent, isCurrentEnrollmentKey, type TenantItem } from '../../store/tenants.ts';
+import type { AgentIdentity } from '../../use-cases/agent-identity.ts';
 
 /**
  * Who is calling. The tenant id always comes from the verified credential; handlers read it from
- * here and never from the path or body, which is what keeps tenants apart.
+ * `c.var.tenantId` and never from the path or body, which is what keeps tenants apart.
  */
 export type Principal =
   | { kind: 'operator' }
   | { kind: 'user'; tenantId: string; keyId: string; role: Role }
-  | { kind: 'agent'; tenantId: string; serverId: string; server: ServerItem; tenant: TenantItem }
-  | { kind: 'enrollment'; tenant: TenantItem };
+  | { kind: 'agent'; tenantId: string; identity: AgentIdentity }
+  | { kind: 'enrollment'; tenantId: string; tenant: TenantItem; generation: number };
 
-export type AuthEnv = { Variables: { principal: Principal; requestId: string } };
+export type AuthEnv = { Variables: { principal: Principal; tenantId: string; requestId: string } };
 
+/** Who may call a route: one credential kind, or a tenant API key with at least this role. */
+export type Access = 'operator' | 'enrollment' | 'agent' | Role;
+
+const RANK: Record<Role, number> = { 'read-only': 0, user: 1, author: 2, admin: 3 };
 const ID = /^[a-z]{3}_[0-9a-z]{10,40}$/;
 
 function bearer(header: string | undefined): string {
@@ -38,56 +39,76 @@ function parts(token: string, prefix: string): [string, string, string] {
   return body as [string, string, string];
 }
 
-/** Classifies the route, then verifies the credential kind it needs (and the role, for tenant routes). */
-export const authenticate = createMiddleware<AuthEnv>(async (c, next) => {
-  const path = c.req.path;
-  if (!path.startsWith('/v1/')) return next();
-  const token = bearer(c.req.header('authorization'));
-  if (path === '/v1/tenants' || path.startsWith('/v1/tenants/')) {
-    if (!token.startsWith('dwo_') || !safeEqual(hashSecret(token), config().OPERATOR_KEY_HASH)) throw new UnauthorizedError();
-    c.set('principal', { kind: 'operator' });
-  } else if (path === '/v1/agent/enroll') {
-    if (!token.startsWith('dwe_')) throw new UnauthorizedError('An enrollment key is required.');
+/** Verifies a credential of any kind; a missing, malformed or unknown one is a 401. */
+export async function identify(token: string): Promise<Principal> {
+  if (token.startsWith('dwo_')) {
+    if (!safeEqual(hashSecret(token), config().OPERATOR_KEY_HASH)) throw new UnauthorizedError();
+    return { kind: 'operator' };
+  }
+  if (token.startsWith('dwe_')) {
     const [tenantId, generation, secret] = parts(token, 'dwe_');
     if (!ID.test(tenantId) || !/^\d{1,9}$/.test(generation)) throw new UnauthorizedError();
     const tenant = await getTenant(tenantId);
     if (!tenant || !isCurrentEnrollmentKey(tenant, Number(generation), secret)) throw new UnauthorizedError('The enrollment key is not valid (rotated?).');
-    c.set('principal', { kind: 'enrollment', tenant });
-  } else if (path.startsWith('/v1/agent/')) {
-    if (!token.startsWith('dwa_')) throw new UnauthorizedError('An agent credential is required.');
-    c.set('principal', await verifyAgent(token));
-  } else {
-    if (!token.startsWith('dwk_')) throw new UnauthorizedError();
+    return { kind: 'enrollment', tenantId, tenant, generation: Number(generation) };
+  }
+  if (token.startsWith('dwa_')) return verifyAgent(token);
+  if (token.startsWith('dwk_')) {
     const [tenantId, keyId, secret] = parts(token, 'dwk_');
     if (!ID.test(tenantId) || !ID.test(keyId)) throw new UnauthorizedError();
     const key = await getApiKey(tenantId, keyId);
     if (!key || !safeEqual(hashSecret(secret), key.secretHash)) throw new UnauthorizedError();
-    if (!roleAllows(key.role, requiredRole(c.req.method, path))) throw new ForbiddenError();
-    c.set('principal', { kind: 'user', tenantId, keyId, role: key.role });
+    return { kind: 'user', tenantId, keyId, role: key.role };
   }
-  return next();
-});
+  throw new UnauthorizedError();
+}
 
-/** Agent credential `dwa_<tenant>.<server>.<secret>`: one BatchGet reads the server and its tenant. */
+/**
+ * Agent credential `dwa_<tenant>.<server>.<secret>`: the server with its inbox (one Query), and the tenant
+ * (usually from this instance's short cache: getTenantForAgent), in parallel.
+ */
 async function verifyAgent(token: string): Promise<Principal> {
   const [tenantId, serverId, secret] = parts(token, 'dwa_');
   if (!ID.test(tenantId) || !ID.test(serverId)) throw new UnauthorizedError();
-  const { doc, table } = getDb();
-  const out = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: [keys.server(tenantId, serverId), keys.tenant(tenantId)] } } }));
-  const items = out.Responses?.[table] ?? [];
-  const serverItem = items.find((i) => i.sk === keys.server(tenantId, serverId).sk);
-  const tenantItem = items.find((i) => i.sk === 'TENANT');
-  // Unprocessed keys (throttling) are rare; fall back to plain reads rather than reject a valid agent.
-  const server = (serverItem ? withoutKeys(serverItem) : undefined) as ServerItem | undefined;
-  const tenant = (tenantItem as TenantItem | undefined) ?? (out.UnprocessedKeys?.[table] ? await getTenant(tenantId) : undefined);
-  if (!server || !tenant || server.state !== 'active' || !safeEqual(hashSecret(secret), server.secretHash)) {
+  const [found, tenant] = await Promise.all([getServerWithInbox(tenantId, serverId), getTenantForAgent(tenantId)]);
+  if (!found || !tenant || found.server.state !== 'active' || !safeEqual(hashSecret(secret), found.server.secretHash)) {
     throw new UnauthorizedError('The agent credential is not valid (server deactivated?).');
   }
-  return { kind: 'agent', tenantId, serverId, server, tenant };
+  return { kind: 'agent', tenantId, identity: { tenantId, server: found.server, inbox: found.inbox, tenant } };
 }
 
-export function tenantOf(principal: Principal): string {
-  if (principal.kind === 'user' || principal.kind === 'agent') return principal.tenantId;
-  if (principal.kind === 'enrollment') return principal.tenant.id;
-  throw new ForbiddenError();
+/** Whether a verified principal may use a route with this access. */
+export function allows(access: Access, principal: Principal): boolean {
+  if (access === 'operator' || access === 'enrollment' || access === 'agent') return principal.kind === access;
+  return principal.kind === 'user' && RANK[principal.role] >= RANK[access];
+}
+
+const WHO: Record<Access, string> = {
+  operator: 'the operator key',
+  enrollment: 'an enrollment key',
+  agent: 'an agent credential',
+  'read-only': 'a tenant API key',
+  user: 'a tenant API key with role user or above',
+  author: 'a tenant API key with role author or above',
+  admin: 'a tenant API key with role admin',
+};
+
+/**
+ * Route middleware: a missing or invalid credential is 401; a valid one that this route does not take
+ * (another kind, or a role too low) is 403 naming what the route needs.
+ */
+export function authorize(access: Access) {
+  return createMiddleware<AuthEnv>(async function authorizeRoute(c, next) {
+    const principal = await identify(bearer(c.req.header('authorization')));
+    if (!allows(access, principal)) throw new ForbiddenError(`This route needs ${WHO[access]}.`);
+    c.set('principal', principal);
+    if (principal.kind !== 'operator') c.set('tenantId', principal.tenantId);
+    await next();
+  });
+}
+
+/** The verified agent of an `agent` route. */
+export function agentOf(principal: Principal): AgentIdentity {
+  if (principal.kind !== 'agent') throw new ForbiddenError();
+  return principal.identity;
 }

@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, NotFoundError, PayloadTooLargeError } from '../../shared/problem.ts';
+import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/problem.ts';
+import { InvalidCursorError } from '../../store/cursor.ts';
+import { DECLARED_ROUTES } from '../router.ts';
 import { logger } from '../../shared/logger.ts';
 
 const PROBLEM = 'application/problem+json';
@@ -15,6 +17,7 @@ export function problemResponse(c: Context, error: AppError): Response {
  */
 export function onError(error: Error, c: Context): Response {
   if (error instanceof AppError) return problemResponse(c, error);
+  if (error instanceof InvalidCursorError) return problemResponse(c, new ValidationError(error.message, [{ path: 'cursor', message: 'invalid cursor' }]));
   if (error instanceof HTTPException) {
     const status = error.status;
     if (status === 413) return problemResponse(c, new PayloadTooLargeError(0));
@@ -29,6 +32,13 @@ export function onError(error: Error, c: Context): Response {
   return problemResponse(c, new AppError(500, 'internal', 'Internal error', 'Something went wrong on our side; the request id is in X-Request-Id.'));
 }
 
+/** No route matched: a 405 with `Allow` when the path exists under other methods, else a 404. */
 export function onNotFound(c: Context): Response {
+  const allowed = [...new Set(DECLARED_ROUTES.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method))];
+  if (allowed.length > 0) {
+    const response = problemResponse(c, new AppError(405, 'method-not-allowed', 'Method not allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}.`));
+    response.headers.set('Allow', allowed.join(', '));
+    return response;
+  }
   return problemResponse(c, new NotFoundError('route'));
 }

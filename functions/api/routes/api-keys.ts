@@ -1,48 +1,37 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { NotFoundError } from '../../shared/problem.ts';
-import { createApiKey, deleteApiKey, listApiKeys } from '../../store/api-keys.ts';
-import { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from '../schemas/api-key.schemas.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
-import { tenantOf } from '../middleware/auth.ts';
-import { newRouter } from '../router.ts';
+import { ApiKeySchema, CreatedApiKeySchema } from '../../model/api-key.ts';
+import { listApiKeys } from '../../store/api-keys.ts';
+import { createApiKey } from '../../use-cases/create-api-key.ts';
+import { revokeApiKey } from '../../use-cases/revoke-api-key.ts';
+import { CreateApiKeySchema } from '../schemas/api-key.schemas.ts';
+import { errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent, pageOf } from '../schemas/common.schemas.ts';
+import { newRouter, route } from '../router.ts';
 
 export const apiKeyRoutes = newRouter();
+const tags = ['API keys'];
 
 apiKeyRoutes.openapi(
-  createRoute({
+  route({
     method: 'post',
     path: '/v1/api-keys',
-    tags: ['API keys'],
+    access: 'admin',
+    tags,
     summary: 'Create an API key (admin)',
     description: 'The key is answered once; only its hash is stored.',
     request: { body: jsonBody(CreateApiKeySchema) },
     responses: { 201: jsonResponse(CreatedApiKeySchema, 'The new key, shown once.'), ...errorResponses },
   }),
-  async (c) => c.json(await createApiKey(tenantOf(c.get('principal')), c.req.valid('json'), new Date()), 201),
+  async (c) => c.json(await createApiKey(c.var.tenantId, c.req.valid('json'), new Date()), 201),
 );
 
 apiKeyRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/v1/api-keys',
-    tags: ['API keys'],
-    summary: 'List API keys (admin), without secrets',
-    responses: { 200: jsonResponse(z.object({ items: z.array(ApiKeySchema), nextCursor: z.string().nullable() }), 'The keys.'), ...errorResponses },
-  }),
-  async (c) => c.json({ items: await listApiKeys(tenantOf(c.get('principal'))), nextCursor: null }, 200),
+  route({ method: 'get', path: '/v1/api-keys', access: 'admin', tags, summary: 'List API keys (admin), without secrets', responses: { 200: jsonResponse(pageOf(ApiKeySchema), 'The keys.'), ...errorResponses } }),
+  async (c) => c.json({ items: await listApiKeys(c.var.tenantId), nextCursor: null }, 200),
 );
 
 apiKeyRoutes.openapi(
-  createRoute({
-    method: 'delete',
-    path: '/v1/api-keys/{id}',
-    tags: ['API keys'],
-    summary: 'Revoke an API key (admin)',
-    request: { params: IdParamSchema },
-    responses: { ...noContent, ...errorResponses },
-  }),
+  route({ method: 'delete', path: '/v1/api-keys/{id}', access: 'admin', tags, summary: 'Revoke an API key (admin)', request: { params: IdParamSchema }, responses: { ...noContent, ...errorResponses } }),
   async (c) => {
-    if (!(await deleteApiKey(tenantOf(c.get('principal')), c.req.valid('param').id))) throw new NotFoundError('API key');
+    await revokeApiKey(c.var.tenantId, c.req.valid('param').id);
     return c.body(null, 204);
   },
 );

@@ -1,38 +1,39 @@
-import { createRoute } from '@hono/zod-openapi';
-import { NotFoundError, ValidationError } from '../../shared/problem.ts';
+import { NotFoundError } from '../../shared/problem.ts';
+import { DriftSchema, ServerSchema, type Server } from '../../model/server.ts';
+import { ScanSchema } from '../../model/scan.ts';
+import type { ScanKind } from '../../model/enums.ts';
 import { serverStatus } from '../../domain/server-status.ts';
-import { diffEntries } from '../../domain/diff.ts';
-import { deactivateServer, getServer, listServers, updateServer, type ServerItem } from '../../store/servers.ts';
-import { getGroup } from '../../store/groups.ts';
-import { getPolicies } from '../../store/policies.ts';
-import { listScanStates } from '../../store/scan-state.ts';
-import { differingEntries } from '../../store/tree-diff.ts';
-import { requestScan } from '../../store/scan-requests.ts';
+import { getServer, listServers, type ServerItem } from '../../store/servers.ts';
+import { getTenant } from '../../store/tenants.ts';
+import { DEFAULT_CHECK_IN_SECONDS } from '../../model/settings.ts';
 import { toScan } from '../../store/scans.ts';
-import { bumpConfigVersion, DEFAULT_CHECK_IN_SECONDS } from '../../store/tenants.ts';
-import { DriftSchema, PatchServerSchema, ServerListQuerySchema, ServerSchema, type Server } from '../schemas/server.schemas.ts';
-import { ScanSchema } from '../schemas/scan.schemas.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse, ListQuerySchema, noContent, pageOf } from '../schemas/common.schemas.ts';
-import { tenantOf } from '../middleware/auth.ts';
-import { newRouter } from '../router.ts';
+import { deactivateServer } from '../../use-cases/deactivate-server.ts';
+import { getDrift } from '../../use-cases/get-drift.ts';
+import { patchServer } from '../../use-cases/patch-server.ts';
+import { requestScan } from '../../use-cases/request-scan.ts';
+import { PatchServerSchema, ServerListQuerySchema } from '../schemas/server.schemas.ts';
+import { errorResponses, IdParamSchema, jsonBody, jsonResponse, listQuery, noContent, pageOf } from '../schemas/common.schemas.ts';
+import { newRouter, route } from '../router.ts';
 
 export const serverRoutes = newRouter();
 const tags = ['Servers'];
 
-export function toServer(item: ServerItem, now: Date): Server {
-  return {
+/** The served server: named fields only (no secret hash), status derived from lastSeenAt and the tenant's check-in interval. */
+async function served(tenantId: string, items: ServerItem[], now = new Date()): Promise<Server[]> {
+  const interval = (await getTenant(tenantId))?.checkInIntervalSeconds ?? DEFAULT_CHECK_IN_SECONDS;
+  return items.map((item) => ({
     id: item.id,
     hostname: item.hostname,
     platform: item.platform,
     agentVersion: item.agentVersion,
     groupId: item.groupId,
     tags: item.tags,
-    status: serverStatus(item, now, DEFAULT_CHECK_IN_SECONDS),
+    status: serverStatus(item, now, interval),
     lastSeenAt: item.lastSeenAt,
     enrolledAt: item.enrolledAt,
     fimState: item.fimState,
     ...(item.watching ? { watching: item.watching } : {}),
-  };
+  }));
 }
 
 async function mustGet(tenantId: string, id: string): Promise<ServerItem> {
@@ -42,61 +43,55 @@ async function mustGet(tenantId: string, id: string): Promise<ServerItem> {
 }
 
 serverRoutes.openapi(
-  createRoute({
+  route({
     method: 'get',
     path: '/v1/servers',
+    access: 'read-only',
     tags,
-    summary: 'List servers, optionally of one group',
-    request: { query: ListQuerySchema.extend(ServerListQuerySchema.shape) },
+    summary: 'List servers',
+    request: { query: listQuery(ServerListQuerySchema) },
     responses: { 200: jsonResponse(pageOf(ServerSchema), 'Servers.'), ...errorResponses },
   }),
   async (c) => {
     const { limit, cursor, groupId } = c.req.valid('query');
-    const page = await listServers(tenantOf(c.get('principal')), { limit, cursor }, groupId);
-    const now = new Date();
-    return c.json({ items: page.items.map((s) => toServer(s, now)), nextCursor: page.nextCursor }, 200);
+    const page = await listServers(c.var.tenantId, { limit, cursor }, groupId);
+    return c.json({ items: await served(c.var.tenantId, page.items), nextCursor: page.nextCursor }, 200);
   },
 );
 
 serverRoutes.openapi(
-  createRoute({ method: 'get', path: '/v1/servers/{id}', tags, summary: 'Get a server', request: { params: IdParamSchema }, responses: { 200: jsonResponse(ServerSchema, 'The server.'), ...errorResponses } }),
-  async (c) => c.json(toServer(await mustGet(tenantOf(c.get('principal')), c.req.valid('param').id), new Date()), 200),
+  route({ method: 'get', path: '/v1/servers/{id}', access: 'read-only', tags, summary: 'Get a server', request: { params: IdParamSchema }, responses: { 200: jsonResponse(ServerSchema, 'The server.'), ...errorResponses } }),
+  async (c) => c.json((await served(c.var.tenantId, [await mustGet(c.var.tenantId, c.req.valid('param').id)]))[0]!, 200),
 );
 
 serverRoutes.openapi(
-  createRoute({
+  route({
     method: 'patch',
     path: '/v1/servers/{id}',
+    access: 'author',
     tags,
     summary: 'Move a server to another group or override its FIM state',
     request: { params: IdParamSchema, body: jsonBody(PatchServerSchema) },
     responses: { 200: jsonResponse(ServerSchema, 'The server.'), ...errorResponses },
   }),
   async (c) => {
-    const tenantId = tenantOf(c.get('principal'));
-    const id = c.req.valid('param').id;
-    const patch = c.req.valid('json');
-    await mustGet(tenantId, id);
-    if (patch.groupId && !(await getGroup(tenantId, patch.groupId))) {
-      throw new ValidationError('Unknown group.', [{ path: 'groupId', message: `no server group ${patch.groupId}` }]);
-    }
-    await updateServer(tenantId, id, patch);
-    await bumpConfigVersion(tenantId);
-    return c.json(toServer(await mustGet(tenantId, id), new Date()), 200);
+    const updated = await patchServer(c.var.tenantId, c.req.valid('param').id, c.req.valid('json'));
+    return c.json((await served(c.var.tenantId, [updated]))[0]!, 200);
   },
 );
 
 serverRoutes.openapi(
-  createRoute({
+  route({
     method: 'delete',
     path: '/v1/servers/{id}',
+    access: 'admin',
     tags,
     summary: 'Deactivate a server (admin): its agent credential is refused from now on; its history stays',
     request: { params: IdParamSchema },
     responses: { ...noContent, ...errorResponses },
   }),
   async (c) => {
-    if (!(await deactivateServer(tenantOf(c.get('principal')), c.req.valid('param').id))) throw new NotFoundError('server');
+    await deactivateServer(c.var.tenantId, c.req.valid('param').id);
     return c.body(null, 204);
   },
 );
@@ -104,13 +99,12 @@ serverRoutes.openapi(
 for (const [path, kind, summary] of [
   ['/v1/servers/{id}/scans', 'on-demand', 'Request an on-demand scan; the agent runs it at its next check-in'],
   ['/v1/servers/{id}/baseline/rebuild', 'baseline', 'Rebuild the baseline: the next scan replaces it and yields no events'],
-] as const) {
+] as const satisfies readonly (readonly [string, ScanKind, string])[]) {
   serverRoutes.openapi(
-    createRoute({ method: 'post', path, tags, summary, request: { params: IdParamSchema }, responses: { 202: jsonResponse(ScanSchema, 'The pending scan.'), ...errorResponses } }),
+    route({ method: 'post', path, access: 'author', tags, summary, request: { params: IdParamSchema }, responses: { 202: jsonResponse(ScanSchema, 'The pending scan.'), ...errorResponses } }),
     async (c) => {
-      const tenantId = tenantOf(c.get('principal'));
-      const server = await mustGet(tenantId, c.req.valid('param').id);
-      const scan = server.state === 'active' ? await requestScan(tenantId, server.id, kind, new Date()) : undefined;
+      const server = await mustGet(c.var.tenantId, c.req.valid('param').id);
+      const scan = await requestScan(c.var.tenantId, server, kind, new Date());
       if (!scan) throw new NotFoundError('active server');
       return c.json(toScan(scan), 202);
     },
@@ -118,36 +112,14 @@ for (const [path, kind, summary] of [
 }
 
 serverRoutes.openapi(
-  createRoute({
+  route({
     method: 'get',
     path: '/v1/servers/{id}/drift',
+    access: 'read-only',
     tags,
     summary: 'Entries that differ from the baseline now (per policy)',
     request: { params: IdParamSchema },
     responses: { 200: jsonResponse(DriftSchema, 'Differences from the baseline.'), ...errorResponses },
   }),
-  async (c) => {
-    const tenantId = tenantOf(c.get('principal'));
-    await mustGet(tenantId, c.req.valid('param').id);
-    const states = await listScanStates(tenantId, c.req.valid('param').id);
-    const policies = await getPolicies(tenantId, states.map((s) => s.policyId));
-    const items = [];
-    for (const state of states) {
-      const policy = policies.find((p) => p.id === state.policyId);
-      if (!policy || state.root === state.baselineRoot) continue;
-      const { before, after } = await differingEntries(tenantId, state.baselineRoot, state.root);
-      for (const change of diffEntries({ before, after, targets: policy.targets })) {
-        items.push({
-          path: change.path,
-          policyId: policy.id,
-          changeType: change.changeType,
-          ...(change.previousPath ? { previousPath: change.previousPath } : {}),
-          changedAttributes: change.changedAttributes,
-          baseline: change.before,
-          current: change.after,
-        });
-      }
-    }
-    return c.json({ items }, 200);
-  },
+  async (c) => c.json({ items: await getDrift(c.var.tenantId, c.req.valid('param').id) }, 200),
 );

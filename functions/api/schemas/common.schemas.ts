@@ -12,9 +12,17 @@ export const ProblemSchema = z
   .openapi('Problem');
 
 export const ListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
-  cursor: z.string().max(2048).optional().openapi({ param: { name: 'cursor', in: 'query' } }),
+  limit: z.coerce.number().int().min(1).max(500).default(50).openapi({ param: { name: 'limit', in: 'query' }, description: 'Items per page (1-500, default 50).' }),
+  cursor: z.string().max(2048).optional().openapi({ param: { name: 'cursor', in: 'query' }, description: 'The `nextCursor` of the previous page.' }),
 });
+
+/**
+ * The query of a list route: limit and cursor plus the route's filters. Strict: an unknown parameter (a
+ * typo such as `changetype`) is a 400 naming it, so a filter typo never looks like a result.
+ */
+export function listQuery<T extends z.ZodRawShape = {}>(filters?: z.ZodObject<T>) {
+  return ListQuerySchema.extend((filters?.shape ?? {}) as T).strict();
+}
 
 export const IdParamSchema = z.object({
   id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).openapi({ param: { name: 'id', in: 'path' } }),
@@ -43,5 +51,8 @@ export const errorResponses = {
   404: problem('No such object (or it belongs to another tenant).'),
   413: problem('Body larger than the documented limit.'),
 } as const;
+
+/** A 409 answer, for routes that have one. */
+export const conflictResponse = (description: string) => ({ 409: problem(description) });
 
 export const noContent = { 204: { description: 'Done, nothing to return.' } } as const;

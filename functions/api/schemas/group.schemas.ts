@@ -1,26 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { groupFields } from '../../model/server-group.ts';
 
-const DaySchema = z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']);
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)');
-
-export const ScanScheduleSchema = z
-  .strictObject({
-    frequency: z.enum(['off', 'hourly', 'daily', 'weekly']),
-    time: hhmm.optional().openapi({ description: 'UTC; for hourly only the minutes count. Default 00:00.' }),
-    dayOfWeek: DaySchema.optional().openapi({ description: 'weekly only; default sunday' }),
-  })
-  .openapi('ScanSchedule');
-
-const groupFields = {
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000).optional(),
-  tag: z.string().trim().min(1).max(128).optional().openapi({ description: 'Agents enrolled with `--tag` equal to this join the group.' }),
-  policyIds: z.array(z.string().min(1).max(64)).max(50),
-  alertProfileIds: z.array(z.string().min(1).max(64)).max(50),
-  scanSchedule: ScanScheduleSchema,
-  scanOnAgentStart: z.boolean(),
-};
-
+/** Request shapes of server groups (the served shape is in functions/model/server-group.ts). */
 export const CreateGroupSchema = z
   .strictObject({
     ...groupFields,
@@ -42,16 +23,3 @@ export const PatchGroupSchema = z
     scanOnAgentStart: groupFields.scanOnAgentStart.optional(),
   })
   .openapi('PatchServerGroup');
-
-export const GroupSchema = z
-  .object({
-    id: z.string(),
-    ...groupFields,
-    builtIn: z.boolean(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('ServerGroup');
-export type Group = z.infer<typeof GroupSchema>;
-export type CreateGroup = z.infer<typeof CreateGroupSchema>;
-export type PatchGroup = z.infer<typeof PatchGroupSchema>;

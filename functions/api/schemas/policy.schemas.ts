@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetInputSchema } from '../../contract/policy.schemas.ts';
+import { CpuUsageSchema, HashAlgorithmSchema, PlatformSchema, PolicyStateSchema } from '../../model/enums.ts';
+import { TargetInputSchema } from '../../model/policy.ts';
 
 const TargetWriteSchema = TargetInputSchema.extend({
   id: z.string().min(1).max(64).optional().openapi({ description: 'Keep an existing target\'s id on PATCH; new targets get one.' }),
@@ -8,7 +9,7 @@ const TargetWriteSchema = TargetInputSchema.extend({
 const fields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).optional(),
-  platform: z.enum(['linux', 'windows']),
+  platform: PlatformSchema,
   state: PolicyStateSchema,
   hashAlgorithm: HashAlgorithmSchema,
   cpuUsage: CpuUsageSchema,
@@ -48,7 +49,3 @@ export const PatchPolicySchema = z
   })
   .openapi('PatchPolicy');
 export type PatchPolicy = z.infer<typeof PatchPolicySchema>;
-
-export const PolicyTemplateSchema = z
-  .object({ id: z.string(), name: z.string(), platform: z.enum(['linux', 'windows']), targets: z.array(TargetInputSchema) })
-  .openapi('PolicyTemplate');

@@ -1,11 +1,11 @@
 import { deterministicId } from '../shared/ids.ts';
 import { logger } from '../shared/logger.ts';
-import type { Policy } from '../contract/policy.schemas.ts';
-import type { Event } from '../api/schemas/event.schemas.ts';
+import type { Policy } from '../model/policy.ts';
+import type { Event } from '../model/event.ts';
 import { diffEntries, type Change } from '../domain/diff.ts';
 import { getPolicies } from '../store/policies.ts';
-import { getServer, removePendingScan, type ServerItem } from '../store/servers.ts';
-import { finishScan, getScan, type ScanItem, type ScanResultRef } from '../store/scans.ts';
+import { getServer, removeFromInbox, type ServerItem } from '../store/servers.ts';
+import { getScan, scans, whileOpen, type ScanItem, type ScanResultRef } from '../store/scans.ts';
 import { advanceScanState, getScanState, type ScanStateItem } from '../store/scan-state.ts';
 import { differingEntries } from '../store/tree-diff.ts';
 import { putEvents } from '../store/events.ts';
@@ -39,8 +39,8 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
     const counts = await ingestPolicy(tenantId, scan, server, policy, result);
     for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += counts[key];
   }
-  await finishScan(tenantId, scanId, { status: 'completed', stats: { filesScanned, ...totals } }, now);
-  await removePendingScan(tenantId, server.id, scanId);
+  await scans.update(tenantId, scanId, { set: { status: 'completed', completedAt: now.toISOString(), stats: { filesScanned, ...totals } } }, whileOpen);
+  await removeFromInbox(tenantId, server.id, [scanId]);
   logger.info('scan ingested', { tenantId, scanId, ...totals, filesScanned });
 }
 
@@ -77,6 +77,7 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
   const counts = zero();
   for (const change of changes) counts[change.changeType] += 1;
   const next: ScanStateItem = {
+    serverId: server.id,
     policyId: policy.id,
     root: result.root,
     baselineRoot: !state || rebuild ? (reference && !rebuild ? reference.root : result.root) : state.baselineRoot,
@@ -86,7 +87,7 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
     lastStats: counts,
     updatedAt: new Date().toISOString(),
   };
-  if (!(await advanceScanState(tenantId, server.id, next, state?.lastScanId ?? null))) {
+  if (!(await advanceScanState(tenantId, next, state?.lastScanId ?? null))) {
     throw new Error(`scan state of ${server.id}/${policy.id} moved concurrently; retrying`);
   }
   return counts;

@@ -1,0 +1,53 @@
+import { z } from '@hono/zod-openapi';
+
+/**
+ * Every enumeration of the stored and served shapes, declared once. Those the agent shares live in
+ * functions/contract/enums.ts and are re-exported here, so server code imports enums from one place.
+ */
+export {
+  CpuUsageSchema,
+  EntryAttributeSchema,
+  EntryTypeSchema,
+  HashAlgorithmSchema,
+  PlatformSchema,
+  PolicyStateSchema,
+  ScanKindSchema,
+  ScanStatusSchema,
+  WatchingSchema,
+  type Platform,
+  type ScanKind,
+  type ScanStatus,
+} from '../contract/enums.ts';
+
+export const ChangeTypeSchema = z.enum(['added', 'removed', 'modified', 'renamed']).openapi('ChangeType');
+export type ChangeType = z.infer<typeof ChangeTypeSchema>;
+
+export const SeveritySchema = z.enum(['critical', 'normal']).openapi('Severity');
+export type Severity = z.infer<typeof SeveritySchema>;
+
+export const EventSourceSchema = z.enum(['scan', 'real-time']).openapi('EventSource');
+
+export const DAYS_OF_WEEK = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export const DayOfWeekSchema = z.enum(DAYS_OF_WEEK).openapi('DayOfWeek');
+export type DayOfWeek = z.infer<typeof DayOfWeekSchema>;
+
+export const ScheduleFrequencySchema = z.enum(['off', 'hourly', 'daily', 'weekly']).openapi('ScheduleFrequency');
+
+export const FimStateSchema = z.enum(['inherit', 'off', 'on', 'real-time']).openapi('FimState');
+export type FimState = z.infer<typeof FimStateSchema>;
+
+/** A server's status as served: `offline` is derived from lastSeenAt when read. */
+export const ServerStatusSchema = z.enum(['active', 'offline', 'deactivated']).openapi('ServerStatus');
+
+export const ROLES = ['read-only', 'user', 'author', 'admin'] as const;
+export const RoleSchema = z.enum(ROLES).openapi('Role');
+export type Role = z.infer<typeof RoleSchema>;
+
+/** Who applied a label: a user's API key or a rule. */
+export const AppliedByTypeSchema = z.enum(['user', 'rule']).openapi('AppliedByType');
+
+/** `HH:MM` in UTC. */
+export const HhMmSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)');
+
+/** An ISO-8601 timestamp as served (UTC). */
+export const TimestampSchema = z.string().openapi({ format: 'date-time', example: '2026-12-01T12:00:00.000Z' });

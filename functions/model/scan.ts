@@ -1,0 +1,29 @@
+import { z } from '@hono/zod-openapi';
+import { ScanKindSchema, ScanStatusSchema, TimestampSchema } from './enums.ts';
+
+export const ScanStatsSchema = z
+  .object({
+    filesScanned: z.number().int(),
+    added: z.number().int(),
+    modified: z.number().int(),
+    removed: z.number().int(),
+    renamed: z.number().int(),
+  })
+  .openapi('ScanStats');
+
+/** One scan of one server (CONTRACT "Scan"). */
+export const ScanSchema = z
+  .object({
+    id: z.string(),
+    serverId: z.string(),
+    kind: ScanKindSchema,
+    status: ScanStatusSchema,
+    requestedAt: TimestampSchema,
+    startedAt: TimestampSchema.optional(),
+    completedAt: TimestampSchema.optional(),
+    stats: ScanStatsSchema.optional(),
+    error: z.string().optional(),
+  })
+  .openapi('Scan');
+export type Scan = z.infer<typeof ScanSchema>;
+export type ScanStats = z.infer<typeof ScanStatsSchema>;

@@ -1,0 +1,28 @@
+import { dueSlot } from '../domain/schedule.ts';
+import { enqueueMany } from '../queues/enqueue.ts';
+import { scanDispatchQueue } from '../queues/queues.ts';
+import type { MessageOf } from '../queues/define-queue.ts';
+import { logger } from '../shared/logger.ts';
+import { listGroups } from '../store/groups.ts';
+import { listTenantIds } from '../store/tenants.ts';
+
+/**
+ * What the minute tick does: decide which server groups have a scan slot due at `now` and hand each to
+ * the scan-dispatch queue; the fan-out to servers happens there, in parallel.
+ */
+export async function scheduleTick(now: Date): Promise<void> {
+  const due: MessageOf<typeof scanDispatchQueue>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listTenantIds(cursor);
+    for (const tenantId of page.items) {
+      for (const group of await listGroups(tenantId)) {
+        const slot = dueSlot(group.scanSchedule, now, group.lastScheduledSlot);
+        if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString(), kind: 'scheduled' });
+      }
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  if (due.length) await enqueueMany(scanDispatchQueue, due);
+  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length });
+}
