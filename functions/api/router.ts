@@ -1,6 +1,7 @@
-import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
-import { ValidationError, type FieldError } from '../shared/problem.ts';
+import { NotFoundError, ValidationError, type FieldError } from '../shared/problem.ts';
+import { errorResponses, IdParamSchema, jsonResponse, listQuery, pageOf } from './schemas/common.schemas.ts';
 import { authorize, type Access, type AuthEnv } from './middleware/auth.ts';
 import { BODY_LIMITS, limitBody } from './middleware/body-limit.ts';
 
@@ -61,4 +62,49 @@ export function route<const R extends RouteConfig>(config: R & { access: Access;
     security: [{ bearer: [] }],
     middleware: [limitBody(bodyLimit ?? BODY_LIMITS.json), authorize(access)] as never,
   }) as unknown as R;
+}
+
+interface ReadRouteOptions<S> {
+  path: string;
+  tags: string[];
+  summary: string;
+  description?: string;
+  /** The served item (a model schema). */
+  schema: S;
+  /** Default `read-only`. */
+  access?: Access;
+}
+
+/** `GET <path>/{id}` answering one item: the shape every resource's read route shares. */
+export function getRoute<S extends z.ZodType>(options: ReadRouteOptions<S>) {
+  return route({
+    method: 'get',
+    path: options.path,
+    access: options.access ?? 'read-only',
+    tags: options.tags,
+    summary: options.summary,
+    description: options.description,
+    request: { params: IdParamSchema },
+    responses: { 200: jsonResponse(options.schema, 'The item.'), ...errorResponses },
+  });
+}
+
+/** `GET <path>` answering a page of items, with strict filters (listQuery). */
+export function listRoute<S extends z.ZodType, F extends z.ZodRawShape = {}>(options: ReadRouteOptions<S> & { filters?: z.ZodObject<F> }) {
+  return route({
+    method: 'get',
+    path: options.path,
+    access: options.access ?? 'read-only',
+    tags: options.tags,
+    summary: options.summary,
+    description: options.description,
+    request: { query: listQuery(options.filters) },
+    responses: { 200: jsonResponse(pageOf(options.schema), 'A page of items.'), ...errorResponses },
+  });
+}
+
+/** The item, or a 404 naming what was missing. */
+export function found<T>(item: T | undefined, what: string): T {
+  if (item === undefined) throw new NotFoundError(what);
+  return item;
 }

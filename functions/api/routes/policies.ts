@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import { NotFoundError } from '../../shared/problem.ts';
 import { PolicySchema, PolicyTemplateSchema } from '../../model/policy.ts';
 import { POLICY_TEMPLATES } from '../../domain/policy-templates.ts';
 import { getPolicy, listPolicies } from '../../store/policies.ts';
@@ -7,8 +6,8 @@ import { createPolicy } from '../../use-cases/create-policy.ts';
 import { deletePolicy } from '../../use-cases/delete-policy.ts';
 import { patchPolicy } from '../../use-cases/patch-policy.ts';
 import { CreatePolicySchema, PatchPolicySchema } from '../schemas/policy.schemas.ts';
-import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, listQuery, noContent, pageOf } from '../schemas/common.schemas.ts';
-import { newRouter, route } from '../router.ts';
+import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
+import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
 
 export const policyRoutes = newRouter();
 const tags = ['Policies'];
@@ -26,18 +25,12 @@ policyRoutes.openapi(
   async (c) => c.json(await createPolicy(c.var.tenantId, c.req.valid('json'), new Date()), 201),
 );
 
-policyRoutes.openapi(
-  route({ method: 'get', path: '/v1/policies', access: 'read-only', tags, summary: 'List policies', request: { query: listQuery() }, responses: { 200: jsonResponse(pageOf(PolicySchema), 'Policies.'), ...errorResponses } }),
-  async (c) => c.json(await listPolicies(c.var.tenantId, c.req.valid('query')), 200),
+policyRoutes.openapi(listRoute({ path: '/v1/policies', tags, summary: 'List policies', schema: PolicySchema }), async (c) =>
+  c.json(await listPolicies(c.var.tenantId, c.req.valid('query')), 200),
 );
 
-policyRoutes.openapi(
-  route({ method: 'get', path: '/v1/policies/{id}', access: 'read-only', tags, summary: 'Get a policy', request: { params: IdParamSchema }, responses: { 200: jsonResponse(PolicySchema, 'The policy.'), ...errorResponses } }),
-  async (c) => {
-    const policy = await getPolicy(c.var.tenantId, c.req.valid('param').id);
-    if (!policy) throw new NotFoundError('policy');
-    return c.json(policy, 200);
-  },
+policyRoutes.openapi(getRoute({ path: '/v1/policies/{id}', tags, summary: 'Get a policy', schema: PolicySchema }), async (c) =>
+  c.json(found(await getPolicy(c.var.tenantId, c.req.valid('param').id), 'policy'), 200),
 );
 
 policyRoutes.openapi(

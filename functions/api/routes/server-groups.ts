@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import { NotFoundError } from '../../shared/problem.ts';
 import { GroupSchema } from '../../model/server-group.ts';
 import { ScanSchema } from '../../model/scan.ts';
 import { getGroup, listGroups, type GroupItem } from '../../store/groups.ts';
@@ -9,8 +8,8 @@ import { deleteGroup } from '../../use-cases/delete-group.ts';
 import { patchGroup } from '../../use-cases/patch-group.ts';
 import { requestGroupScans } from '../../use-cases/request-group-scans.ts';
 import { CreateGroupSchema, PatchGroupSchema } from '../schemas/group.schemas.ts';
-import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, listQuery, noContent, pageOf } from '../schemas/common.schemas.ts';
-import { newRouter, route } from '../router.ts';
+import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
+import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
 
 export const groupRoutes = newRouter();
 const tags = ['Server groups'];
@@ -35,15 +34,7 @@ groupRoutes.openapi(
 );
 
 groupRoutes.openapi(
-  route({
-    method: 'get',
-    path: '/v1/server-groups',
-    access: 'read-only',
-    tags,
-    summary: 'List server groups (the built-in Unassigned group included)',
-    request: { query: listQuery() },
-    responses: { 200: jsonResponse(pageOf(GroupSchema), 'Groups by creation.'), ...errorResponses },
-  }),
+  listRoute({ path: '/v1/server-groups', tags, summary: 'List server groups (the built-in Unassigned group included)', schema: GroupSchema }),
   async (c) => {
     const { limit, cursor } = c.req.valid('query');
     // Groups per tenant are few: page in memory, with the last id answered as the (signed) cursor.
@@ -55,13 +46,8 @@ groupRoutes.openapi(
   },
 );
 
-groupRoutes.openapi(
-  route({ method: 'get', path: '/v1/server-groups/{id}', access: 'read-only', tags, summary: 'Get a server group', request: { params: IdParamSchema }, responses: { 200: jsonResponse(GroupSchema, 'The group.'), ...errorResponses } }),
-  async (c) => {
-    const group = await getGroup(c.var.tenantId, c.req.valid('param').id);
-    if (!group) throw new NotFoundError('server group');
-    return c.json(toGroup(group), 200);
-  },
+groupRoutes.openapi(getRoute({ path: '/v1/server-groups/{id}', tags, summary: 'Get a server group', schema: GroupSchema }), async (c) =>
+  c.json(toGroup(found(await getGroup(c.var.tenantId, c.req.valid('param').id), 'server group')), 200),
 );
 
 groupRoutes.openapi(

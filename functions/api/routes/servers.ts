@@ -12,8 +12,8 @@ import { getDrift } from '../../use-cases/get-drift.ts';
 import { patchServer } from '../../use-cases/patch-server.ts';
 import { requestScan } from '../../use-cases/request-scan.ts';
 import { PatchServerSchema, ServerListQuerySchema } from '../schemas/server.schemas.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse, listQuery, noContent, pageOf } from '../schemas/common.schemas.ts';
-import { newRouter, route } from '../router.ts';
+import { errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
+import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
 
 export const serverRoutes = newRouter();
 const tags = ['Servers'];
@@ -36,22 +36,10 @@ async function served(tenantId: string, items: ServerItem[], now = new Date()): 
   }));
 }
 
-async function mustGet(tenantId: string, id: string): Promise<ServerItem> {
-  const server = await getServer(tenantId, id);
-  if (!server) throw new NotFoundError('server');
-  return server;
-}
+const mustGet = async (tenantId: string, id: string): Promise<ServerItem> => found(await getServer(tenantId, id), 'server');
 
 serverRoutes.openapi(
-  route({
-    method: 'get',
-    path: '/v1/servers',
-    access: 'read-only',
-    tags,
-    summary: 'List servers',
-    request: { query: listQuery(ServerListQuerySchema) },
-    responses: { 200: jsonResponse(pageOf(ServerSchema), 'Servers.'), ...errorResponses },
-  }),
+  listRoute({ path: '/v1/servers', tags, summary: 'List servers, optionally of one group', schema: ServerSchema, filters: ServerListQuerySchema }),
   async (c) => {
     const { limit, cursor, groupId } = c.req.valid('query');
     const page = await listServers(c.var.tenantId, { limit, cursor }, groupId);
@@ -59,9 +47,7 @@ serverRoutes.openapi(
   },
 );
 
-serverRoutes.openapi(
-  route({ method: 'get', path: '/v1/servers/{id}', access: 'read-only', tags, summary: 'Get a server', request: { params: IdParamSchema }, responses: { 200: jsonResponse(ServerSchema, 'The server.'), ...errorResponses } }),
-  async (c) => c.json((await served(c.var.tenantId, [await mustGet(c.var.tenantId, c.req.valid('param').id)]))[0]!, 200),
+serverRoutes.openapi(getRoute({ path: '/v1/servers/{id}', tags, summary: 'Get a server', schema: ServerSchema }), async (c) => c.json((await served(c.var.tenantId, [await mustGet(c.var.tenantId, c.req.valid('param').id)]))[0]!, 200),
 );
 
 serverRoutes.openapi(
