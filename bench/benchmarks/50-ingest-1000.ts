@@ -79,7 +79,7 @@ export const benchmark: Benchmark = {
         value: (ingest?.wcu ?? 0) + (ingest?.gsiWcuEstimate ?? 0),
         unit: 'WCU',
         notes:
-          `table ${ingest?.wcu ?? 0} WCU as dynalite reports ConsumedCapacity (TOTAL) + ${ingest?.gsiWcuEstimate ?? 0} WCU estimated for gsi1 (dynalite leaves index writes out); ` +
+          `table ${ingest?.wcu ?? 0} WCU as dynalite reports ConsumedCapacity (TOTAL) + ${ingest?.gsiWcuEstimate ?? 0} WCU estimated for the indexes the items are in (dynalite leaves index writes out); ` +
           `${ingest?.rcu ?? 0} RCU read; the upload (API): ${api?.wcu ?? 0}+${api?.gsiWcuEstimate ?? 0} WCU, ${api?.rcu ?? 0} RCU` +
           ((ingest?.noCapacity ?? 0) + (api?.noCapacity ?? 0) > 0 ? `; ${(ingest?.noCapacity ?? 0) + (api?.noCapacity ?? 0)} answers carried no capacity` : ''),
       },

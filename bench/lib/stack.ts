@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import type { LocalStack } from '../../functions/local/stack.ts';
-import { GSI1 } from '../../functions/store/table.ts';
+import { TABLE_INDEXES } from '../../functions/store/table.ts';
 import { run, type RunResult } from './proc.ts';
 import type { Proc } from './types.ts';
 
@@ -50,7 +50,7 @@ function valueSize(v: unknown): number {
 const itemSize = (item: Record<string, unknown>) => Object.entries(item).reduce((n, [k, x]) => n + utf8(k) + valueSize(x), 0);
 
 /** GSI write units a put of these items costs on DynamoDB (one GSI, projection ALL). */
-function gsiUnits(command: string, input: any, gsiKey: string): number {
+function gsiUnits(command: string, input: any): number {
   const items: Record<string, unknown>[] = [];
   if (command === 'PutItemCommand' && input?.Item) items.push(input.Item);
   if (command === 'BatchWriteItemCommand') {
@@ -58,7 +58,8 @@ function gsiUnits(command: string, input: any, gsiKey: string): number {
       for (const r of requests) if (r?.PutRequest?.Item) items.push(r.PutRequest.Item);
     }
   }
-  return items.filter((i) => i[gsiKey] !== undefined).reduce((n, i) => n + Math.ceil(itemSize(i) / 1024), 0);
+  // One index write per index the item is in (every index projects ALL attributes).
+  return items.reduce((n, i) => n + TABLE_INDEXES.filter((index) => i[index.partitionKey] !== undefined).length * Math.ceil(itemSize(i) / 1024), 0);
 }
 
 /** Commands that can answer ConsumedCapacity (the document client's context names the low-level command). */
@@ -186,7 +187,7 @@ export async function startBenchStack(dataDir: string): Promise<BenchStack> {
       const input = args.input as { ReturnConsumedCapacity?: string };
       if (CAPACITY_COMMANDS.has(command) && input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
       const src = source.getStore() ?? 'api';
-      const gsi = gsiUnits(command, args.input, GSI1.partitionKey);
+      const gsi = gsiUnits(command, args.input);
       try {
         const out = await next(args);
         meter.record(src, command, (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity, false, gsi);

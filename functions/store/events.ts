@@ -55,15 +55,13 @@ function idBound(time: string, top: boolean): string {
   return `EV#evt_${base32(stamp)}${top ? '~' : ''}`;
 }
 
-/** Newest first. The most selective of server, policy, group picks the index; the rest filter. */
+/** Newest first. A server or a policy picks its index, else the tenant's shards are read; the rest filter. */
 export async function listEvents(tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<Event>> {
   const source = filter.serverId
     ? keys.eventsOfServer(tenantId, filter.serverId)
     : filter.policyId
       ? keys.eventsOfPolicy(tenantId, filter.policyId)
-      : filter.groupId
-        ? keys.eventsOfGroup(tenantId, filter.groupId)
-        : { index: undefined, pks: keys.eventShards(tenantId) };
+      : { index: undefined, pks: keys.eventShards(tenantId) };
   const conditions: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -75,7 +73,7 @@ export async function listEvents(tenantId: string, filter: EventFilter, page: Pa
     values[`:${field}`] = value;
   };
   // The index narrows by its own field; every other field given is a filter.
-  const indexed = filter.serverId ? 'serverId' : filter.policyId ? 'policyId' : filter.groupId ? 'groupId' : undefined;
+  const indexed = filter.serverId ? 'serverId' : filter.policyId ? 'policyId' : undefined;
   for (const field of ['serverId', 'policyId', 'groupId'] as const) if (field !== indexed) equal(field);
   equal('changeType');
   equal('severity');

@@ -15,7 +15,7 @@ import { TABLE_KEY } from './table.ts';
  * | scan state   | T#t#SRV#s               | STATE#p       |                               |                            |                           |
  * | scan         | T#t#SCAN#k              | SCAN#id       | T#t#SRV#s#SCANS / SCAN#id     |                            |                           |
  * | tree node    | T#t#NODE#hash           | NODE          |                               |                            |                           |
- * | event        | T#t#EV#k                | EV#id         | T#t#SRV#s#EV / EV#id          | T#t#POL#p#EV#k / EV#id     | T#t#GRP#g#EV#k / EV#id    |
+ * | event        | T#t#EV#k                | EV#id         | T#t#SRV#s#EV / EV#id          | T#t#POL#p#EV#k / EV#id     |                           |
  *
  * `k` is a write shard, 0..SHARDS-1, derived from the item's id: a tenant's scans and events are written
  * across SHARDS partitions instead of one (docs/data-model.md has the arithmetic), and lists read the
@@ -88,18 +88,16 @@ export const keys = {
   node: (tenantId: string, hash: string): Key => ({ pk: `${t(tenantId)}#NODE#${hash}`, sk: 'NODE' }),
 
   event: (tenantId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#EV#${shardOf(eventId)}`, sk: `EV#${eventId}` }),
-  eventIndexes: (tenantId: string, event: { id: string; serverId: string; policyId: string; groupId: string }) => ({
+  /** Events are indexed by server and by policy; a group filter reads the tenant's shards (writes cost more than rare group lists). */
+  eventIndexes: (tenantId: string, event: { id: string; serverId: string; policyId: string }) => ({
     gsi1pk: `${t(tenantId)}#SRV#${event.serverId}#EV`,
     gsi1sk: `EV#${event.id}`,
     gsi2pk: `${t(tenantId)}#POL#${event.policyId}#EV#${shardOf(event.id)}`,
     gsi2sk: `EV#${event.id}`,
-    gsi3pk: `${t(tenantId)}#GRP#${event.groupId}#EV#${shardOf(event.id)}`,
-    gsi3sk: `EV#${event.id}`,
   }),
   eventShards: (tenantId: string) => shards(`${t(tenantId)}#EV`),
   eventsOfServer: (tenantId: string, serverId: string) => ({ index: 'gsi1' as const, pks: [`${t(tenantId)}#SRV#${serverId}#EV`] }),
   eventsOfPolicy: (tenantId: string, policyId: string) => ({ index: 'gsi2' as const, pks: shards(`${t(tenantId)}#POL#${policyId}#EV`) }),
-  eventsOfGroup: (tenantId: string, groupId: string) => ({ index: 'gsi3' as const, pks: shards(`${t(tenantId)}#GRP#${groupId}#EV`) }),
 } as const;
 
 /** The primary key attributes of an item. */
