@@ -1,0 +1,71 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTree, sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
+import type { Entry } from '../../functions/contract/entry.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+
+/**
+ * A Windows server's paths (backslashes, drive letters, any case) are checked against its policy's targets
+ * with Windows rules at upload, at ingest and in the drift route alike (issue 9 item 2).
+ */
+let stack: TestStack;
+let policyId: string;
+let agent: { serverId: string; credential: string };
+
+const entry = (type: Entry['type'], size: number, inode: number): Entry => ({
+  type,
+  size,
+  mode: '0644',
+  uid: 0,
+  gid: 0,
+  mtime: '2026-11-01T00:00:00.000Z',
+  ctime: '2026-11-01T00:00:00.000Z',
+  inode,
+  ...(type === 'file' ? { hash: { algorithm: 'sha256' as const, value: String(size).padStart(64, '0') } } : {}),
+});
+
+async function scanOnce(entries: PathEntry[]): Promise<string> {
+  const call = (method: string, path: string, request: Record<string, unknown> = {}) => stack.api(method, path, { key: agent.credential, ...request });
+  const scanId = (await call('POST', '/v1/agent/scans', { body: { kind: 'on-demand' } })).json.id as string;
+  const tree = buildTree(sortEntries(entries));
+  const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
+  const stored = await call('POST', `/v1/agent/scans/${scanId}/nodes`, {
+    raw: gzipSync(JSON.stringify({ policyId, nodes })),
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+  });
+  expect(stored.status, stored.text).toBe(200);
+  const done = await call('POST', `/v1/agent/scans/${scanId}/complete`, { body: { results: [{ policyId, root: tree.root, filesScanned: entries.length }] } });
+  expect(done.status, done.text).toBe(200);
+  await stack.drain();
+  return scanId;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const admin = stack.credentials.adminKey;
+  policyId = (await stack.api('POST', '/v1/policies', { key: admin, body: { name: 'win', platform: 'windows', targets: [{ path: 'C:\\Windows\\System32\\drivers\\etc' }] } })).json.id;
+  await stack.api('POST', '/v1/server-groups', { key: admin, body: { name: 'win', tag: 'win', policyIds: [policyId] } });
+  agent = (await stack.api('POST', '/v1/agent/enroll', { key: stack.credentials.enrollmentKey, body: { hostname: 'WIN-1', platform: 'windows', agentVersion: '1', tag: 'win' } })).json;
+});
+afterAll(() => stack?.stop());
+
+describe('a Windows server', () => {
+  it('uploads, gets events and drift for paths under its targets, whatever their case', async () => {
+    const dir = 'C:\\Windows\\System32\\drivers\\etc';
+    await scanOnce([
+      [dir, entry('directory', 0, 1)],
+      [`${dir}\\hosts`, entry('file', 10, 2)],
+      [`${dir.toUpperCase()}\\LMHOSTS.SAM`, entry('file', 20, 3)],
+    ]);
+    await scanOnce([
+      [dir, entry('directory', 0, 1)],
+      [`${dir}\\hosts`, entry('file', 11, 2)],
+      [`${dir.toUpperCase()}\\LMHOSTS.SAM`, entry('file', 20, 3)],
+    ]);
+    const admin = stack.credentials.adminKey;
+    const events = (await stack.api('GET', `/v1/events?serverId=${agent.serverId}`, { key: admin })).json.items as { path: string; changeType: string }[];
+    expect(events.map((e) => [e.changeType, e.path])).toEqual([['modified', `${dir}\\hosts`]]);
+    const drift = (await stack.api('GET', `/v1/servers/${agent.serverId}/drift`, { key: admin })).json.items as { path: string }[];
+    expect(drift.map((d) => d.path)).toEqual([`${dir}\\hosts`]);
+  });
+});
