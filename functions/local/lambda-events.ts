@@ -8,6 +8,8 @@ import type { Context, ScheduledEvent, SQSMessageAttribute, SQSRecord } from 'aw
  */
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
+/** The stand-ins accept any credentials; the SDK insists on some. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const SCHEDULE_RULE_NAME = 'driftwatch-schedule';
 
 export const queueArn = (queueName: string): string => `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${queueName}`;

@@ -1,5 +1,5 @@
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { lambdaContext, sqsRecord } from './lambda-events.ts';
 import type { LocalLog } from './local-log.ts';
 
@@ -17,6 +17,8 @@ export interface QueuePollerOptions {
   log: LocalLog;
   /** Called whenever work starts or ends, so drain() can tell a quiet moment from a settled one. */
   onActivity: () => void;
+  /** Called after each batch with what became of its records (npm start reports it). */
+  onBatch?: (report: BatchReport) => void | Promise<void>;
   /**
    * Longest pause between two empty receives unless woken (a send wakes every poller at once); the
    * pause starts at a tenth of it after work and doubles while the queue stays empty. Default 500 ms.
@@ -24,12 +26,13 @@ export interface QueuePollerOptions {
   maxIdleMs?: number;
 }
 
-export interface QueueDepth {
-  name: string;
-  visible: number;
-  notVisible: number;
-  delayed: number;
-  inFlight: number;
+/** One worker invocation and its outcome. */
+export interface BatchReport {
+  queue: string;
+  records: SQSRecord[];
+  /** Ids of the records that will be delivered again ('all' when the handler threw). */
+  failed: Set<string> | 'all';
+  ms: number;
 }
 
 /**
@@ -68,23 +71,6 @@ export class QueuePoller {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();
-  }
-
-  async depth(): Promise<QueueDepth> {
-    const out = await this.o.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.o.url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    );
-    const count = (name: string) => Number(out.Attributes?.[name as keyof typeof out.Attributes] ?? 0) || 0;
-    return {
-      name: this.o.name,
-      visible: count('ApproximateNumberOfMessages'),
-      notVisible: count('ApproximateNumberOfMessagesNotVisible'),
-      delayed: count('ApproximateNumberOfMessagesDelayed'),
-      inFlight: this.inFlight,
-    };
   }
 
   private pause(ms: number): Promise<void> {
@@ -140,25 +126,27 @@ export class QueuePoller {
 
   private async process(messages: Message[]): Promise<void> {
     const event: SQSEvent = { Records: messages.map((m) => sqsRecord(m, this.o.name)) };
+    const started = performance.now();
     let failed: Set<string> | 'all';
     try {
       const handler = (await this.o.load()) as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
       const result = await handler(event, lambdaContext(`driftwatch-${this.o.name}-worker`, this.o.timeoutSeconds));
       failed = failedMessageIds(result, event);
-      if (failed === 'all') this.o.log('warn', 'invalid batch response: the whole batch fails', { queue: this.o.name, result });
+      if (failed === 'all') this.o.log('warn', `${this.o.name}: invalid batch response, the whole batch will be retried`, { result });
     } catch (error) {
       // A thrown handler fails the whole batch, as on Lambda: nothing is deleted.
-      this.o.log('warn', 'handler threw: the whole batch will be retried', { queue: this.o.name, records: messages.length, error });
+      this.o.log('warn', `${this.o.name}: the worker threw, the whole batch will be retried`, { records: messages.length, error });
       failed = 'all';
     }
-    this.o.log('debug', 'batch done', {
-      queue: this.o.name,
-      records: messages.length,
-      failed: failed === 'all' ? messages.length : failed.size,
-    });
-    if (failed === 'all') return;
-    const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
-    if (done.length > 0) await this.delete(done);
+    if (failed !== 'all') {
+      const done = messages.filter((m) => !(failed as Set<string>).has(m.MessageId ?? ''));
+      if (done.length > 0) await this.delete(done);
+    }
+    try {
+      await this.o.onBatch?.({ queue: this.o.name, records: event.Records, failed, ms: performance.now() - started });
+    } catch (error) {
+      this.o.log('debug', `${this.o.name}: reporting the batch failed`, { error });
+    }
   }
 
   private async delete(messages: Message[]): Promise<void> {

@@ -105,10 +105,10 @@ describe('mail sink', () => {
       { to: ['ops@example.com'], from: 'alerts@driftwatch.local', subject: 'second', text: 'two\n', date: expect.any(String) },
     ]);
     expect(Number.isNaN(Date.parse(sink.mails()[0].date))).toBe(false);
-    await sink.close();
+    await sink.stop();
 
     const again = await startMailSink({ file });
     expect(again.mails().map((m) => m.subject)).toEqual(['first', 'second']);
-    await again.close();
+    await again.stop();
   });
 });
