@@ -20,7 +20,9 @@ export type ScanLookup = (tenantId: string, scanId: string) => Promise<IngestedS
 export function workerReporter(o: { log: LocalLog; getScan: ScanLookup; maxReceiveCount: (queue: string) => number | undefined }) {
   return async (report: BatchReport): Promise<void> => {
     const failedCount = report.failed === 'all' ? report.records.length : report.failed.size;
-    o.log('debug', `${report.queue}: ${report.records.length} message(s), ${failedCount} failed, ${Math.round(report.ms)} ms`);
+    o.log('debug', `${report.queue}: ${report.records.length} message(s), ${failedCount} failed, ${Math.round(report.ms)} ms`, {
+      messages: report.records.map((r) => r.messageId).join(','),
+    });
     if (report.queue !== scanIngestQueue.name) return;
     for (const record of report.records) {
       const message = ingestMessage(record);

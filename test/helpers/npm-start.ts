@@ -26,11 +26,12 @@ export interface Started {
   startupMs: number;
 }
 
-export function startNpm(dataDir: string, port = 0): Promise<Started> {
+/** `npm start` on `dataDir`; resolves once it prints its listening line (rejects if it exits first). */
+export function startNpm(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<Started> {
   const startedAt = Date.now();
   const child = spawn('npm', ['start', '--silent'], {
     cwd: REPO,
-    env: userEnv({ PORT: String(port), DRIFTWATCH_DATA_DIR: dataDir }),
+    env: userEnv({ PORT: String(port), DRIFTWATCH_DATA_DIR: dataDir, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so afterAll can clean up whatever npm left behind.
     detached: true,
@@ -65,6 +66,15 @@ export function terminate(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/** SIGKILL to npm and everything it started (no chance to clean up), then waits until npm is gone. */
+export function crash(child: ChildProcess): Promise<void> {
+  return new Promise((resolveExit) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+    child.once('exit', () => resolveExit());
+    killGroup(child);
+  });
+}
+
 export function killGroup(child: ChildProcess): void {
   try {
     process.kill(-child.pid!, 'SIGKILL');
@@ -72,7 +82,6 @@ export function killGroup(child: ChildProcess): void {
     // already gone
   }
 }
-
 
 export function killAllStarted(): void {
   for (const child of groups) killGroup(child);

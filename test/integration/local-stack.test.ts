@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import { startMailSink } from '../../functions/local/mail-sink.ts';
 import { apiClient } from '../helpers/stack.ts';
-import { killAllStarted, startNpm, terminate } from '../helpers/npm-start.ts';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { scanDispatchQueue } from '../../functions/queues/queues.ts';
+import { crash, killAllStarted, startNpm, terminate, type Started } from '../helpers/npm-start.ts';
 
 /**
  * `npm start` as a user runs it: a child process on PORT=0 with its own data dir. It prints where the
@@ -88,6 +90,72 @@ describe('npm start', () => {
     expect(tenant.status, tenant.text).toBe(201);
 
     expect(await terminate(started.child)).toBe(0);
+  });
+});
+
+/** The endpoint of the local queue server, from the stack's debug line (the queues are not in credentials.json). */
+function sqsClientOf(started: Started): SQSClient {
+  const endpoint = /local stack ready: .*sqs (http:\/\/127\.0\.0\.1:\d+)/.exec(started.stdout())?.[1];
+  expect(endpoint, started.stdout()).toBeDefined();
+  return new SQSClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** Message ids the dispatch worker was handed, from the debug line of each of its batches. */
+function dispatchDeliveries(stdout: string): string[] {
+  const line = new RegExp(`debug: ${scanDispatchQueue.name}: \\d+ message\\(s\\), \\d+ failed, \\d+ ms \\(messages=([^)]+)\\)`, 'g');
+  return [...stdout.matchAll(line)].flatMap((m) => m[1]!.split(','));
+}
+
+describe('queued messages across kill -9', () => {
+  it('delivers every acknowledged message after a SIGKILL and a restart, and none that its worker had finished', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-kill-'));
+    try {
+      // Prepare: a group with one enrolled server, so each dispatch message (one per slot) makes one scan.
+      const first = await startNpm(dir, 0, { DRIFTWATCH_LOG: 'debug' });
+      const credentials = JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8'));
+      const api = apiClient(first.apiUrl);
+      const group = await api('POST', '/v1/server-groups', { key: credentials.adminKey, body: { name: 'kill', tag: 'kill' } });
+      expect(group.status, group.text).toBe(201);
+      const enrolled = await api('POST', '/v1/agent/enroll', {
+        key: credentials.enrollmentKey,
+        body: { hostname: 'kill-1', platform: 'linux', agentVersion: '1.0.0', tag: 'kill' },
+      });
+      expect(enrolled.status, enrolled.text).toBe(201);
+      const message = (slot: string) => JSON.stringify({ tenantId: credentials.tenantId, groupId: group.json.id, slot, kind: 'on-demand' });
+
+      let sqs = sqsClientOf(first);
+      let url = (await sqs.send(new GetQueueUrlCommand({ QueueName: scanDispatchQueue.name }))).QueueUrl!;
+      const done = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: message('2031-01-01T00:00:00.000Z') }));
+      expect((await api('POST', '/_local/drain')).json).toEqual({ drained: true });
+      expect(dispatchDeliveries(first.stdout())).toEqual([done.MessageId]);
+
+      // Act: three messages acknowledged but not yet deliverable (a 4 s delay), then SIGKILL at once.
+      const slots = ['2031-01-02T00:00:00.000Z', '2031-01-03T00:00:00.000Z', '2031-01-04T00:00:00.000Z'];
+      const sent = await sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: url, Entries: slots.map((slot, i) => ({ Id: String(i), MessageBody: message(slot), DelaySeconds: 4 })) }),
+      );
+      expect(sent.Successful).toHaveLength(3);
+      sqs.destroy();
+      await crash(first.child);
+
+      const second = await startNpm(dir, 0, { DRIFTWATCH_LOG: 'debug' });
+      const again = apiClient(second.apiUrl);
+      expect((await again('POST', '/_local/drain')).json).toEqual({ drained: true });
+
+      // Assess: each acknowledged message reached the worker once after the restart, the finished one never.
+      expect(dispatchDeliveries(second.stdout()).sort()).toEqual(sent.Successful!.map((s) => s.MessageId).sort());
+      const scans = await again('GET', `/v1/scans?serverId=${enrolled.json.serverId}&limit=50`, { key: credentials.adminKey });
+      expect(scans.status, scans.text).toBe(200);
+      expect(scans.json.items.map((s: { requestedAt: string }) => s.requestedAt).sort()).toEqual(['2031-01-01T00:00:00.000Z', ...slots]);
+      sqs = sqsClientOf(second);
+      url = (await sqs.send(new GetQueueUrlCommand({ QueueName: scanDispatchQueue.name }))).QueueUrl!;
+      const left = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+      expect(left.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '0' });
+      sqs.destroy();
+      expect(await terminate(second.child)).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
