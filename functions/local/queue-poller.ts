@@ -40,8 +40,8 @@ export interface BatchReport {
  * SQSEvent, delete the records it did not list in batchItemFailures, and leave the rest to come back after
  * the visibility timeout (and move to the DLQ after maxReceiveCount, which the queue itself does).
  * Batches run one after another: a batch is never redelivered while its handler still runs.
- * local-aws-sqs quirks (see TOOLCHAIN.md): short receives instead of long polls, `AttributeNames: ['All']`
- * for ApproximateReceiveCount, and never ChangeMessageVisibility (it counts as a receive there).
+ * Short receives woken by every send (rather than long polls) so stop() never waits on a poll, and
+ * never ChangeMessageVisibility (a slow batch is not redelivered: the next receive waits for it).
  */
 export class QueuePoller {
   inFlight = 0;

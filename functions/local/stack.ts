@@ -180,7 +180,7 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
       const path = new URL(request.url).pathname;
       return path === '/_local' || path.startsWith('/_local/') ? local.fetch(request, env) : api.fetch(request, env);
     });
-    log('debug', `local stack ready: dynamodb ${endpoints.dynamodb}, sqs ${endpoints.sqs}, smtp ${endpoints.smtp}`);
+    log('info', `local services: DynamoDB ${endpoints.dynamodb}, SQS ${endpoints.sqs}, SMTP ${endpoints.smtp}; data in ${dataDir}`);
 
     return {
       apiUrl: http.url,

@@ -26,6 +26,19 @@ export interface Started {
   startupMs: number;
 }
 
+/** npm start ended before it was listening (a busy port, a bad setting). */
+export class NpmExitedError extends Error {
+  constructor(
+    readonly code: number | null,
+    readonly signal: NodeJS.Signals | null,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(`npm start exited (${code ?? signal}) before listening\nstdout: ${stdout}\nstderr: ${stderr}`);
+    this.name = 'NpmExitedError';
+  }
+}
+
 /** `npm start` on `dataDir`; resolves once it prints its listening line (rejects if it exits first). */
 export function startNpm(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<Started> {
   const startedAt = Date.now();
@@ -50,9 +63,10 @@ export function startNpm(dataDir: string, port = 0, env: Record<string, string> 
         resolveStart({ child, apiUrl: match[1], stdout: () => out, stderr: () => err, startupMs: Date.now() - startedAt });
       }
     });
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': by then all of its output has been read.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      rejectStart(new Error(`npm start exited (${code ?? signal}) before listening\nstdout: ${out}\nstderr: ${err}`));
+      rejectStart(new NpmExitedError(code, signal, out, err));
     });
   });
 }

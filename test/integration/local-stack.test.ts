@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,8 @@ import { startMailSink } from '../../functions/local/mail-sink.ts';
 import { apiClient } from '../helpers/stack.ts';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { scanDispatchQueue } from '../../functions/queues/queues.ts';
-import { crash, killAllStarted, startNpm, terminate, type Started } from '../helpers/npm-start.ts';
+import { crash, killAllStarted, NpmExitedError, startNpm, terminate, type Started } from '../helpers/npm-start.ts';
+import { runAgent } from '../helpers/agent.ts';
 
 /**
  * `npm start` as a user runs it: a child process on PORT=0 with its own data dir. It prints where the
@@ -67,6 +69,7 @@ describe('npm start', () => {
     expect(mail.json).toEqual([]);
 
     expect(await terminate(started.child)).toBe(0);
+    expect(started.stdout()).toContain(`driftwatch stopped; its data (table, queued messages, mail, credentials) is kept in ${dataDir}`);
   });
 
   it('keeps the tenant and keys across a restart on the same data dir', async () => {
@@ -93,10 +96,15 @@ describe('npm start', () => {
   });
 });
 
-/** The endpoint of the local queue server, from the stack's debug line (the queues are not in credentials.json). */
-function sqsClientOf(started: Started): SQSClient {
-  const endpoint = /local stack ready: .*sqs (http:\/\/127\.0\.0\.1:\d+)/.exec(started.stdout())?.[1];
+/** An endpoint of the local services, from the line npm start prints about them. */
+function endpointOf(started: Started, service: 'DynamoDB' | 'SQS' | 'SMTP'): string {
+  const endpoint = new RegExp(`local services: .*${service} ((http|smtp)://127\\.0\\.0\\.1:\\d+)`).exec(started.stdout())?.[1];
   expect(endpoint, started.stdout()).toBeDefined();
+  return endpoint!;
+}
+
+function sqsClientOf(started: Started): SQSClient {
+  const endpoint = endpointOf(started, 'SQS');
   return new SQSClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
@@ -154,6 +162,87 @@ describe('queued messages across kill -9', () => {
       sqs.destroy();
       expect(await terminate(second.child)).toBe(0);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('what npm start tells its user', () => {
+  it('prints a line per scan ingested and per mail sent, and no request log at the default level', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-talk-'));
+    try {
+      const started = await startNpm(join(dir, 'data'));
+      const credentials = JSON.parse(await readFile(join(dir, 'data', 'credentials.json'), 'utf8'));
+      const api = apiClient(started.apiUrl);
+      const watched = join(dir, 'watched');
+      await mkdir(watched);
+      await writeFile(join(watched, 'app.conf'), 'port=80\n');
+      const policy = await api('POST', '/v1/policies', { key: credentials.adminKey, body: { name: 'talk', platform: 'linux', targets: [{ path: watched }] } });
+      expect(policy.status, policy.text).toBe(201);
+      const group = await api('POST', '/v1/server-groups', { key: credentials.adminKey, body: { name: 'talk', tag: 'talk', policyIds: [policy.json.id] } });
+      expect(group.status, group.text).toBe(201);
+      const stateDir = join(dir, 'agent');
+      const agent = (...args: string[]) => runAgent(args, { stateDir });
+      expect((await agent('enroll', '--api', started.apiUrl, '--key', credentials.enrollmentKey, '--tag', 'talk')).code).toBe(0);
+      const baseline = await agent('scan');
+      expect(baseline.code, baseline.stderr).toBe(0);
+      await writeFile(join(watched, 'app.conf'), 'port=8080\n');
+      const rescan = await agent('scan');
+      expect(rescan.code, rescan.stderr).toBe(0);
+      expect((await api('POST', '/_local/drain')).json).toEqual({ drained: true });
+
+      const transport = nodemailer.createTransport(endpointOf(started, 'SMTP'));
+      await transport.sendMail({ from: 'alerts@driftwatch.local', to: 'ops@example.com', subject: 'Drift on web-1', text: 'one change' });
+      transport.close();
+
+      const out = started.stdout();
+      const ingested = [...out.matchAll(/^\d\d:\d\d:\d\d scan (\S+) ingested(.*)$/gm)];
+      expect(ingested.map((m) => m[1])).toEqual([baseline.json.scanId, rescan.json.scanId]);
+      expect(ingested[1]![2]).toContain('1 change(s) (0 added, 1 modified, 0 removed, 0 renamed)');
+      expect(out).toMatch(/^\d\d:\d\d:\d\d mail sent to ops@example\.com: "Drift on web-1"$/m);
+      expect(out).not.toMatch(/(GET|POST) \/v1\//);
+      expect(await terminate(started.child)).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('logs one line per HTTP request at DRIFTWATCH_LOG=debug, without keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-debug-'));
+    try {
+      const started = await startNpm(dir, 0, { DRIFTWATCH_LOG: 'debug' });
+      const credentials = JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8'));
+      const api = apiClient(started.apiUrl);
+      expect((await api('GET', '/v1/api-keys?limit=5', { key: credentials.adminKey })).status).toBe(200);
+      expect((await api('GET', '/v1/api-keys')).status).toBe(401);
+      expect(await terminate(started.child)).toBe(0);
+      const out = started.stdout();
+      expect(out).toMatch(/^\d\d:\d\d:\d\d debug: GET \/v1\/api-keys\?limit=5 200 \d+ ms$/m);
+      expect(out).toMatch(/^\d\d:\d\d:\d\d debug: GET \/v1\/api-keys 401 \d+ ms$/m);
+      expect(out).not.toContain(credentials.adminKey);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says which port is taken and which variable to set, and exits non-zero', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-busy-'));
+    try {
+      const failed = await startNpm(dir, port).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).toBeInstanceOf(NpmExitedError);
+      const exited = failed as NpmExitedError;
+      expect(exited.code).not.toBe(0);
+      expect(exited.stderr.trim()).toBe(`port ${port} is in use: set PORT`);
+      // Nothing was left behind: the data dir is free for the next start.
+      const next = await startNpm(dir);
+      expect(await terminate(next.child)).toBe(0);
+    } finally {
+      blocker.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
