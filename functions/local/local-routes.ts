@@ -13,8 +13,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 export const TickBodySchema = z.strictObject({
   time: z
     .string()
-    .regex(ISO_8601, 'Expected an ISO-8601 timestamp, e.g. 2025-01-05T00:00:00Z.')
-    .refine((value) => !Number.isNaN(Date.parse(value)), 'Not a real date and time.')
+    .refine((value) => ISO_8601.test(value) && !Number.isNaN(Date.parse(value)), 'Expected an ISO-8601 timestamp, e.g. 2025-01-05T00:00:00Z.')
     .optional(),
 });
 

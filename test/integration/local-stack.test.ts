@@ -63,6 +63,18 @@ describe('npm start', () => {
     const badTick = await api('POST', '/_local/tick', { body: { time: 'next tuesday' } });
     expect(badTick.status).toBe(400);
     expect(badTick.headers.get('content-type')).toContain('application/problem+json');
+    expect(badTick.json).toMatchObject({ type: 'https://driftwatch.dev/problems/validation', status: 400, errors: [{ path: 'time', message: expect.stringContaining('ISO-8601') }] });
+    const unknownField = await api('POST', '/_local/tick', { body: { time: '2030-01-06T00:00:00Z', at: 'noon' } });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.json.errors).toEqual([{ path: 'at', message: 'unknown field' }]);
+    const notJson = await api('POST', '/_local/tick', { raw: '{"time": ', headers: { 'content-type': 'application/json' } });
+    expect([notJson.status, notJson.headers.get('content-type')]).toEqual([400, 'application/problem+json']);
+    const emptyTick = await api('POST', '/_local/tick');
+    expect([emptyTick.status, emptyTick.json]).toEqual([200, { drained: true }]);
+    const wrongMethod = await api('GET', '/_local/drain');
+    expect([wrongMethod.status, wrongMethod.headers.get('allow'), wrongMethod.json?.status]).toEqual([405, 'POST', 405]);
+    const unknownRoute = await api('POST', '/_local/nope');
+    expect([unknownRoute.status, unknownRoute.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
 
     const mail = await api('GET', '/_local/mail');
     expect(mail.status).toBe(200);
