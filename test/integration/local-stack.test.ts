@@ -126,14 +126,28 @@ function dispatchDeliveries(stdout: string): string[] {
   return [...stdout.matchAll(line)].flatMap((m) => m[1]!.split(','));
 }
 
+/** A fresh directory for one test, removed afterwards whatever happens. */
+async function inTempDir(prefix: string, test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    await test(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** npm start on `dataDir`, with the credentials it wrote and an API client. */
+async function startWithCredentials(dataDir: string, env: Record<string, string> = {}) {
+  const started = await startNpm(dataDir, 0, env);
+  const credentials = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8'));
+  return { started, credentials, api: apiClient(started.apiUrl) };
+}
+
 describe('queued messages across kill -9', () => {
   it('delivers every acknowledged message after a SIGKILL and a restart, and none that its worker had finished', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-kill-'));
-    try {
+    await inTempDir('driftwatch-kill-', async (dir) => {
       // Prepare: a group with one enrolled server, so each dispatch message (one per slot) makes one scan.
-      const first = await startNpm(dir, 0, { DRIFTWATCH_LOG: 'debug' });
-      const credentials = JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8'));
-      const api = apiClient(first.apiUrl);
+      const { started: first, credentials, api } = await startWithCredentials(dir, { DRIFTWATCH_LOG: 'debug' });
       const group = await api('POST', '/v1/server-groups', { key: credentials.adminKey, body: { name: 'kill', tag: 'kill' } });
       expect(group.status, group.text).toBe(201);
       const enrolled = await api('POST', '/v1/agent/enroll', {
@@ -158,8 +172,7 @@ describe('queued messages across kill -9', () => {
       sqs.destroy();
       await crash(first.child);
 
-      const second = await startNpm(dir, 0, { DRIFTWATCH_LOG: 'debug' });
-      const again = apiClient(second.apiUrl);
+      const { started: second, api: again } = await startWithCredentials(dir, { DRIFTWATCH_LOG: 'debug' });
       expect((await again('POST', '/_local/drain')).json).toEqual({ drained: true });
 
       // Assess: each acknowledged message reached the worker once after the restart, the finished one never.
@@ -173,19 +186,14 @@ describe('queued messages across kill -9', () => {
       expect(left.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0', ApproximateNumberOfMessagesDelayed: '0' });
       sqs.destroy();
       expect(await terminate(second.child)).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('what npm start tells its user', () => {
   it('prints a line per scan ingested and per mail sent, and no request log at the default level', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-talk-'));
-    try {
-      const started = await startNpm(join(dir, 'data'));
-      const credentials = JSON.parse(await readFile(join(dir, 'data', 'credentials.json'), 'utf8'));
-      const api = apiClient(started.apiUrl);
+    await inTempDir('driftwatch-talk-', async (dir) => {
+      const { started, credentials, api } = await startWithCredentials(join(dir, 'data'));
       const watched = join(dir, 'watched');
       await mkdir(watched);
       await writeFile(join(watched, 'app.conf'), 'port=80\n');
@@ -214,17 +222,12 @@ describe('what npm start tells its user', () => {
       expect(out).toMatch(/^\d\d:\d\d:\d\d mail sent to ops@example\.com: "Drift on web-1"$/m);
       expect(out).not.toMatch(/(GET|POST) \/v1\//);
       expect(await terminate(started.child)).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('logs one line per HTTP request at DRIFTWATCH_LOG=debug, without keys', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-debug-'));
-    try {
-      const started = await startNpm(dir, 0, { DRIFTWATCH_LOG: 'debug' });
-      const credentials = JSON.parse(await readFile(join(dir, 'credentials.json'), 'utf8'));
-      const api = apiClient(started.apiUrl);
+    await inTempDir('driftwatch-debug-', async (dir) => {
+      const { started, credentials, api } = await startWithCredentials(dir, { DRIFTWATCH_LOG: 'debug' });
       expect((await api('GET', '/v1/api-keys?limit=5', { key: credentials.adminKey })).status).toBe(200);
       expect((await api('GET', '/v1/api-keys')).status).toBe(401);
       expect(await terminate(started.child)).toBe(0);
@@ -232,30 +235,28 @@ describe('what npm start tells its user', () => {
       expect(out).toMatch(/^\d\d:\d\d:\d\d debug: GET \/v1\/api-keys\?limit=5 200 \d+ ms$/m);
       expect(out).toMatch(/^\d\d:\d\d:\d\d debug: GET \/v1\/api-keys 401 \d+ ms$/m);
       expect(out).not.toContain(credentials.adminKey);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('says which port is taken and which variable to set, and exits non-zero', async () => {
     const blocker = createServer();
     const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
-    const dir = await mkdtemp(join(tmpdir(), 'driftwatch-busy-'));
     try {
-      const failed = await startNpm(dir, port).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(failed).toBeInstanceOf(NpmExitedError);
-      const exited = failed as NpmExitedError;
-      expect(exited.code).not.toBe(0);
-      expect(exited.stderr.trim()).toBe(`port ${port} is in use: set PORT`);
-      // Nothing was left behind: the data dir is free for the next start.
-      const next = await startNpm(dir);
-      expect(await terminate(next.child)).toBe(0);
+      await inTempDir('driftwatch-busy-', async (dir) => {
+        const failed = await startNpm(dir, port).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failed).toBeInstanceOf(NpmExitedError);
+        const exited = failed as NpmExitedError;
+        expect(exited.code).not.toBe(0);
+        expect(exited.stderr.trim()).toBe(`port ${port} is in use: set PORT`);
+        // Nothing was left behind: the data dir is free for the next start.
+        const next = await startNpm(dir);
+        expect(await terminate(next.child)).toBe(0);
+      });
     } finally {
       blocker.close();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });
