@@ -1,38 +1,30 @@
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { QUEUES } from '../queues/queues.ts';
 import { queueUrlEnv } from '../queues/define-queue.ts';
 import { hashSecret } from '../shared/secrets.ts';
 import { loadOrCreateCredentials, loadOrCreateSecrets, type Credentials } from './credentials.ts';
 import { DataDirLock } from './data-dir-lock.ts';
+import { pollerSpecs, queueSpecs, type ExtraQueue } from './declared-queues.ts';
 import { Activity, drain } from './drain.ts';
 import { HttpService } from './http.service.ts';
 import { LOCAL_REGION } from './lambda-events.ts';
 import { createLocalLog, type LogLevel, type LogSinks } from './local-log.ts';
 import { MailSink, type Mail } from './mail-sink.ts';
-import { PollersService, type PollerSpec } from './pollers.service.ts';
+import { PollersService } from './pollers.service.ts';
 import type { SqsHandler } from './queue-poller.ts';
-import { QueuesService, type QueueSpec } from './queues.service.ts';
+import { QueuesService } from './queues.service.ts';
 import { ScheduleService, type ScheduleHandler } from './schedule.service.ts';
 import { ServiceGroup } from './service.ts';
 import { StoreService } from './store.service.ts';
 import { workerReporter, type ScanLookup } from './worker-report.ts';
 
 export type { Credentials } from './credentials.ts';
+export type { ExtraQueue } from './declared-queues.ts';
 export { DrainTimeoutError } from './drain.ts';
 export { PortInUseError } from './http-server.ts';
 export type { Mail } from './mail-sink.ts';
 export type { SqsHandler } from './queue-poller.ts';
-
-/** A queue that exists only in this stack (tests of the queue machinery itself). */
-export interface ExtraQueue {
-  name: string;
-  handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
-  maxReceiveCount: number;
-  visibilityTimeoutSeconds?: number;
-  batchSize?: number;
-}
 
 export interface StackOptions {
   /** HTTP port on 127.0.0.1; 0 picks a free one. Default 8080. */
@@ -112,11 +104,8 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
 
     const store = await services.start(new StoreService({ dataDir, tableName, log }));
     const visibility = opts.visibilityTimeoutSeconds ?? envNumber('DRIFTWATCH_LOCAL_VISIBILITY_TIMEOUT') ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
-    const queueSpecs: QueueSpec[] = [
-      ...QUEUES.map((q) => ({ name: q.name, maxReceiveCount: q.maxReceiveCount, visibilityTimeoutSeconds: visibility })),
-      ...(opts.extraQueues ?? []).map((q) => ({ name: q.name, maxReceiveCount: q.maxReceiveCount, visibilityTimeoutSeconds: q.visibilityTimeoutSeconds ?? visibility })),
-    ];
-    const queues = await services.start(new QueuesService({ dataDir, specs: queueSpecs, log }));
+    const queueList = queueSpecs(QUEUES, opts.extraQueues ?? [], visibility);
+    const queues = await services.start(new QueuesService({ dataDir, specs: queueList, log }));
     const mailSink = await services.start(
       new MailSink({
         file: join(dataDir, 'mail.jsonl'),
@@ -135,22 +124,15 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
     const { getScan } = await import('../store/scans.ts');
     const { localRoutes } = await import('./local-routes.ts');
 
-    const pollerSpecs: PollerSpec[] = [
-      // Each worker from its declared entry, exactly the file Lambda runs for that queue.
-      ...QUEUES.map((q) => ({
-        name: q.name,
-        batchSize: q.batchSize,
-        timeoutSeconds: q.workerTimeoutSeconds,
-        load: async () => {
-          const handler = (await import(new URL(`../../${q.worker}`, import.meta.url).href)).handler as SqsHandler;
-          return opts.wrapWorker ? opts.wrapWorker(q.name, handler) : handler;
-        },
-      })),
-      ...(opts.extraQueues ?? []).map((q) => ({ name: q.name, batchSize: q.batchSize ?? 10, timeoutSeconds: 60, load: async () => q.handler as SqsHandler })),
-    ];
-    const maxReceiveCount = (name: string) => queueSpecs.find((q) => q.name === name)?.maxReceiveCount;
+    const maxReceiveCount = (name: string) => queueList.find((q) => q.name === name)?.maxReceiveCount;
     const pollers = await services.start(
-      new PollersService({ specs: pollerSpecs, queues, activity, log, onBatch: workerReporter({ log, getScan: getScan as ScanLookup, maxReceiveCount }) }),
+      new PollersService({
+        specs: pollerSpecs(QUEUES, opts.extraQueues ?? [], opts.wrapWorker),
+        queues,
+        activity,
+        log,
+        onBatch: workerReporter({ log, getScan: getScan as ScanLookup, maxReceiveCount }),
+      }),
     );
     const schedule = await services.start(
       new ScheduleService({

@@ -48,6 +48,8 @@ export class LocalSqs extends EventEmitter<{ sent: [queue: string] }> {
     readonly identity: SqsIdentity,
   ) {
     super();
+    // Every long poll listens for sends while it waits.
+    this.setMaxListeners(0);
   }
 
   /** Opens the persisted queues and their messages under `dir`. */
