@@ -46,7 +46,7 @@ export function logLevelFromEnv(raw: string | undefined, fallback: LogLevel): Lo
 }
 
 function describe(value: unknown): string {
-  if (value instanceof Error) return value.message;
+  if (value instanceof Error) return describe(value.message);
   if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
   return JSON.stringify(value);
 }
