@@ -13,6 +13,10 @@ import { scanRoutes } from './routes/scans.ts';
 import { eventRoutes } from './routes/events.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { labelRoutes } from './routes/labels.ts';
+import { ruleRoutes } from './routes/rules.ts';
+import { labelHistoryRoutes } from './routes/label-history.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 
 /**
  * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Request id and access log
@@ -24,7 +28,7 @@ export const app = newRouter();
 app.use('*', requestId({ headerName: 'X-Request-Id' }));
 app.use('*', accessLog);
 
-for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, policyRoutes, scanRoutes, eventRoutes, settingsRoutes, agentRoutes]) {
+for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, policyRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, settingsRoutes, agentRoutes]) {
   app.route('/', routes);
 }
 

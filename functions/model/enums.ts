@@ -51,3 +51,15 @@ export const HhMmSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be
 
 /** An ISO-8601 timestamp as served (UTC). */
 export const TimestampSchema = z.string().openapi({ format: 'date-time', example: '2026-12-01T12:00:00.000Z' });
+
+/** What a label history record says happened. */
+export const LabelActionSchema = z.enum(['applied', 'removed', 'note-changed']).openapi('LabelAction');
+export type LabelAction = z.infer<typeof LabelActionSchema>;
+
+/** Event fields a rule criterion can test (CONTRACT "Rule"). */
+export const RuleFieldSchema = z.enum(['path', 'changeType', 'hostname', 'severity', 'user', 'process', 'detectedAt']).openapi('RuleField');
+export type RuleField = z.infer<typeof RuleFieldSchema>;
+
+/** How a rule criterion compares; `gt`/`lt` apply to `detectedAt` only. */
+export const RuleOperatorSchema = z.enum(['eq', 'neq', 'contains', 'startsWith', 'endsWith', 'glob', 'gt', 'lt']).openapi('RuleOperator');
+export type RuleOperator = z.infer<typeof RuleOperatorSchema>;

@@ -5,7 +5,7 @@ import type * as z from 'zod/mini';
  * queue). Queue declarations name their senders with these, and infra grants send rights and queue URLs
  * from that, to those functions only.
  */
-export type FunctionName = 'api' | 'schedule' | 'scan-dispatch' | 'scan-ingest' | 'alerts' | 'label-sync' | 'reports';
+export type FunctionName = 'api' | 'schedule' | 'scan-dispatch' | 'scan-ingest' | 'alerts' | 'label-sync' | 'reports' | 'label-cleanup';
 
 /**
  * Everything about one SQS queue, in one place: the local stack, infra (queue, DLQ, worker function,

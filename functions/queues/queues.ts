@@ -37,7 +37,21 @@ export const scanIngestQueue = defineQueue({
   batchSize: 5,
 });
 
-export const QUEUES = [scanDispatchQueue, scanIngestQueue] as const;
+/**
+ * One message per deleted label or rule: the worker takes that label (or every label the rule applied)
+ * off the events, recording each removal, and continues in a new message when there is more.
+ */
+export const labelCleanupQueue = defineQueue({
+  name: 'label-cleanup',
+  message: z.strictObject({ tenantId: id, kind: z.enum(['label', 'rule']), id }),
+  worker: 'functions/workers/label-cleanup.worker.ts',
+  senders: ['api', 'label-cleanup'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 120,
+  batchSize: 1,
+});
+
+export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue] as const;
 
 export type AnyQueue = (typeof QUEUES)[number];
 export type QueueName = AnyQueue['name'];

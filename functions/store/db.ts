@@ -43,17 +43,17 @@ export async function putItem(item: Item, condition?: Condition): Promise<boolea
 /** Puts an item that must not exist yet; false when it already did. */
 export const putNew = (item: Item): Promise<boolean> => putItem(item, ifNew);
 
-/** Deletes an item; false when it did not exist (or the condition failed). */
-export async function deleteItem(key: Key, condition: Condition = ifExists): Promise<boolean> {
+/** Deletes an item; false when it did not exist (or the condition failed). `null`: delete whether or not it exists. */
+export async function deleteItem(key: Key, condition: Condition | null = ifExists): Promise<boolean> {
   const { doc, table } = getDb();
   return conditionally(
     doc.send(
       new DeleteCommand({
         TableName: table,
         Key: key,
-        ConditionExpression: condition.expression,
-        ExpressionAttributeNames: condition.names,
-        ExpressionAttributeValues: condition.values,
+        ConditionExpression: condition?.expression,
+        ExpressionAttributeNames: condition?.names,
+        ExpressionAttributeValues: condition?.values,
       }),
     ),
   );
@@ -65,6 +65,8 @@ export interface Changes {
   /** Atomic counters (`ADD`). */
   add?: Record<string, number>;
   remove?: readonly string[];
+  /** Elements taken out of string sets (`DELETE`). */
+  delete?: Record<string, Set<string>>;
 }
 
 /**
@@ -91,6 +93,8 @@ export async function updateItem<T = Item>(key: Key, changes: Changes, condition
   const add = Object.entries(changes.add ?? {});
   if (add.length) clauses.push(`ADD ${add.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
   if (changes.remove?.length) clauses.push(`REMOVE ${changes.remove.map(name).join(', ')}`);
+  const del = Object.entries(changes.delete ?? {});
+  if (del.length) clauses.push(`DELETE ${del.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
   if (clauses.length === 0) throw new Error('updateItem: nothing to change');
   const { doc, table } = getDb();
   try {

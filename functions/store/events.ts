@@ -1,8 +1,9 @@
-import type { Event } from '../model/event.ts';
+import type { Event, EventLabel } from '../model/event.ts';
 import type { ChangeType, Severity } from '../model/enums.ts';
-import { keys } from './keys.ts';
+import { keys, triageKeys } from './keys.ts';
 import { defineEntity } from './entity.ts';
-import type { Condition, Page, PageRequest } from './db.ts';
+import { getItem, type Condition, type Item, type Page, type PageRequest } from './db.ts';
+import { batchGet, batchPut } from './batch.ts';
 import { listNewestFirst } from './newest-first.ts';
 import { base32 } from '../shared/ids.ts';
 
@@ -10,8 +11,17 @@ import { base32 } from '../shared/ids.ts';
  * Change events. Ids are deterministic (scan, policy, path) and time-ordered by detectedAt, so a
  * redelivered ingest rewrites the same items instead of adding duplicates, and lists sort newest first.
  * They are written across the tenant's SHARDS partitions (keys.ts), and each list reads the index made
- * for its filter: a server's events, a policy's, a group's, or every shard of the tenant.
+ * for its filter: a server's events, a policy's, a label's (event-labels.ts), the unlabeled ones, or
+ * every shard of the tenant.
+ *
+ * An event's labels are stored as a map by label id (`labelMap`), so applying, removing or re-noting one
+ * label is one conditional update of that entry, whatever else is on the event; served as `labels`.
  */
+export const LABEL_MAP = 'labelMap';
+
+/** A label entry as stored on the event (its label id is the map key). */
+export type StoredEventLabel = Omit<EventLabel, 'labelId'>;
+
 export const events = defineEntity<Event>({
   name: 'event',
   key: (tenantId, eventId) => keys.event(tenantId, eventId),
@@ -26,26 +36,48 @@ export interface EventFilter {
   changeType?: ChangeType | undefined;
   severity?: Severity | undefined;
   pathPrefix?: string | undefined;
-  /** Events carrying this label (labelIds is kept on the event beside its labels). */
+  /** Events carrying this label. */
   labelId?: string | undefined;
+  /** Events carrying no label. */
+  unlabeled?: boolean | undefined;
   from?: string | undefined;
   to?: string | undefined;
 }
 
+/** The stored item of an event: labels as a map. */
+export function eventItem(tenantId: string, event: Event): Item {
+  const { labels, ...rest } = event;
+  const labelMap: Record<string, StoredEventLabel> = {};
+  for (const { labelId, ...entry } of labels) labelMap[labelId] = entry;
+  return events.item(tenantId, { ...rest, [LABEL_MAP]: labelMap } as unknown as Event);
+}
+
+/** The served event of a stored item (labels oldest first; items older than the label map served as stored). */
+export function eventOf(item: Item): Event {
+  const { [LABEL_MAP]: map, labelIds: _labelIds, ...rest } = events.fromItem(item) as Event & { labelMap?: Record<string, StoredEventLabel>; labelIds?: unknown };
+  const labels = map
+    ? Object.entries(map)
+        .map(([labelId, entry]) => ({ labelId, ...entry }))
+        .sort((a, b) => a.appliedAt.localeCompare(b.appliedAt) || a.labelId.localeCompare(b.labelId))
+    : (rest.labels ?? []);
+  return { ...rest, labels };
+}
+
 /** Writes events (BatchWriteItem); answers the request count. */
 export async function putEvents(tenantId: string, list: readonly Event[]): Promise<number> {
-  return (await events.putMany(tenantId, list)).requests;
+  return (await batchPut(list.map((event) => eventItem(tenantId, event)))).requests;
 }
 
 export async function getEvent(tenantId: string, eventId: string): Promise<Event | undefined> {
-  const event = await events.get(tenantId, eventId);
-  return event ? toEvent(event) : undefined;
+  const item = await getItem(keys.event(tenantId, eventId));
+  return item ? eventOf(item) : undefined;
 }
 
-/** The served event: storage-only attributes (the label id list used for filtering) dropped. */
-function toEvent(item: object): Event {
-  const { labelIds: _labelIds, ...event } = events.fromItem(item as Record<string, unknown>) as Event & { labelIds?: unknown };
-  return event;
+/** Several events by id, in the order asked; missing ones are absent. */
+export async function getEvents(tenantId: string, eventIds: readonly string[]): Promise<Event[]> {
+  if (eventIds.length === 0) return [];
+  const found = new Map((await batchGet(eventIds.map((id) => keys.event(tenantId, id)))).map((item) => [item.id as string, eventOf(item)]));
+  return eventIds.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
 }
 
 /** The sort key bound of a time: event ids start with their detectedAt (shared/ids.ts). */
@@ -55,51 +87,66 @@ function idBound(time: string, top: boolean): string {
   return `EV#evt_${base32(stamp)}${top ? '~' : ''}`;
 }
 
-/** Newest first. A server or a policy picks its index, else the tenant's shards are read; the rest filter. */
-export async function listEvents(tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<Event>> {
-  const source = filter.serverId
-    ? keys.eventsOfServer(tenantId, filter.serverId)
-    : filter.policyId
-      ? keys.eventsOfPolicy(tenantId, filter.policyId)
-      : { index: undefined, pks: keys.eventShards(tenantId) };
+type FieldName = 'serverId' | 'groupId' | 'policyId' | 'changeType' | 'severity';
+
+/** The FilterExpression for the fields the chosen source does not narrow by itself. */
+function filterOf(filter: EventFilter, indexed: FieldName | undefined, onEventItems: boolean): Condition | undefined {
   const conditions: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
-  const equal = (field: 'serverId' | 'groupId' | 'policyId' | 'changeType' | 'severity') => {
+  for (const field of ['serverId', 'policyId', 'groupId', 'changeType', 'severity'] as const) {
     const value = filter[field];
-    if (value === undefined) return;
+    if (value === undefined || field === indexed) continue;
     conditions.push(`#${field} = :${field}`);
     names[`#${field}`] = field;
     values[`:${field}`] = value;
-  };
-  // The index narrows by its own field; every other field given is a filter.
-  const indexed = filter.serverId ? 'serverId' : filter.policyId ? 'policyId' : undefined;
-  for (const field of ['serverId', 'policyId', 'groupId'] as const) if (field !== indexed) equal(field);
-  equal('changeType');
-  equal('severity');
+  }
   if (filter.pathPrefix) {
     conditions.push('begins_with(#path, :pathPrefix)');
     names['#path'] = 'path';
     values[':pathPrefix'] = filter.pathPrefix;
   }
-  if (filter.labelId) {
-    conditions.push('contains(#labelIds, :labelId)');
-    names['#labelIds'] = 'labelIds';
-    values[':labelId'] = filter.labelId;
+  if (onEventItems && (filter.labelId || filter.unlabeled)) {
+    names['#lm'] = LABEL_MAP;
+    if (filter.labelId) {
+      conditions.push('attribute_exists(#lm.#label)');
+      names['#label'] = filter.labelId;
+    } else {
+      conditions.push('(attribute_not_exists(#lm) OR size(#lm) = :zero)');
+      values[':zero'] = 0;
+    }
   }
-  const condition: Condition | undefined = conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+  return conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+}
+
+/**
+ * Newest first. A server's events come from its own index (a label test is then a filter within that one
+ * server's events); otherwise a label (or "unlabeled") reads that label's own items, else a policy its
+ * index, else the tenant's shards. Every other filter is a FilterExpression within it.
+ */
+export async function listEvents(tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<Event>> {
   const scope = `events:${tenantId}:${JSON.stringify(filter)}`;
-  const out = await listNewestFirst(
-    scope,
-    {
-      pks: source.pks,
-      index: source.index,
-      prefix: 'EV#evt_',
-      from: filter.from ? idBound(filter.from, false) : undefined,
-      to: filter.to ? idBound(filter.to, true) : undefined,
-      filter: condition,
-    },
-    page,
-  );
-  return { items: out.items.map(toEvent), nextCursor: out.nextCursor };
+  const bounds = { prefix: 'EV#evt_', from: filter.from ? idBound(filter.from, false) : undefined, to: filter.to ? idBound(filter.to, true) : undefined };
+  if (!filter.serverId && (filter.labelId || filter.unlabeled)) return listByLabel(tenantId, filter, page, scope, bounds);
+  const source = filter.serverId
+    ? keys.eventsOfServer(tenantId, filter.serverId)
+    : filter.policyId
+      ? keys.eventsOfPolicy(tenantId, filter.policyId)
+      : { index: undefined, pks: keys.eventShards(tenantId) };
+  const indexed = filter.serverId ? 'serverId' : filter.policyId ? 'policyId' : undefined;
+  const out = await listNewestFirst<Item>(scope, { pks: source.pks, index: source.index, ...bounds, filter: filterOf(filter, indexed, true) }, page);
+  return { items: out.items.map(eventOf), nextCursor: out.nextCursor };
+}
+
+/**
+ * Events of one label (or unlabeled): a page of that label's membership items (which carry the fields
+ * filters test), then the events themselves in one BatchGet. The event is the truth: a membership item
+ * left behind by an interrupted removal is checked against it and skipped.
+ */
+async function listByLabel(tenantId: string, filter: EventFilter, page: PageRequest, scope: string, bounds: { prefix: string; from?: string | undefined; to?: string | undefined }): Promise<Page<Event>> {
+  const pks = filter.labelId ? triageKeys.labeledEventShards(tenantId, filter.labelId) : triageKeys.unlabeledEventShards(tenantId);
+  const out = await listNewestFirst<Item>(scope, { pks, ...bounds, filter: filterOf(filter, undefined, false) }, page);
+  const found = await getEvents(tenantId, out.items.map((m) => m.eventId as string));
+  const items = found.filter((event) => (filter.labelId ? event.labels.some((l) => l.labelId === filter.labelId) : event.labels.length === 0));
+  return { items, nextCursor: out.nextCursor };
 }

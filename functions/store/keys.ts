@@ -16,6 +16,13 @@ import { TABLE_KEY } from './table.ts';
  * | scan         | T#t#SCAN#k              | SCAN#id       | T#t#SRV#s#SCANS / SCAN#id     |                            |                           |
  * | tree node    | T#t#NODE#hash           | NODE          |                               |                            |                           |
  * | event        | T#t#EV#k                | EV#id         | T#t#SRV#s#EV / EV#id          | T#t#POL#p#EV#k / EV#id     |                           |
+ * | label        | T#t                     | LABEL#l       |                               |                            |                           |
+ * | rule         | T#t                     | RULE#r        |                               |                            |                           |
+ * | labeled event| T#t#LBLEV#l#k           | EV#id         | T#t#RULE#r#k / EV#id (a rule applied it) |                 |                           |
+ * | unlabeled ev.| T#t#UNLBL#k             | EV#id         |                               |                            |                           |
+ * | label record | T#t#LH#k                | LH#id         | T#t#POL#p#LH#k / LH#id        | T#t#LBL#l#LH#k / LH#id     | T#t#NOTIFY#k / LH#id (until synced) |
+ * | record seq   | T#t                     | LHSEQ         |                               |                            |                           |
+ * | day counters | T#t#DASH                | DAY#d#kk      |                               |                            |                           |
  *
  * `k` is a write shard, 0..SHARDS-1, derived from the item's id: a tenant's scans and events are written
  * across SHARDS partitions instead of one (docs/data-model.md has the arithmetic), and lists read the
@@ -98,6 +105,43 @@ export const keys = {
   eventShards: (tenantId: string) => shards(`${t(tenantId)}#EV`),
   eventsOfServer: (tenantId: string, serverId: string) => ({ index: 'gsi1' as const, pks: [`${t(tenantId)}#SRV#${serverId}#EV`] }),
   eventsOfPolicy: (tenantId: string, policyId: string) => ({ index: 'gsi2' as const, pks: shards(`${t(tenantId)}#POL#${policyId}#EV`) }),
+} as const;
+
+/** Label, rule and triage keys (labels.ts, rules.ts, event-labels.ts, label-history.ts, dashboard-counters.ts). */
+export const triageKeys = {
+  label: (tenantId: string, labelId: string): Key => ({ pk: t(tenantId), sk: `LABEL#${labelId}` }),
+  labels: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'LABEL#' }),
+  rule: (tenantId: string, ruleId: string): Key => ({ pk: t(tenantId), sk: `RULE#${ruleId}` }),
+  rules: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'RULE#' }),
+
+  /** One item per (label, event) the label is on, in the event's shard: listing by label reads only these. */
+  labeledEvent: (tenantId: string, labelId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#LBLEV#${labelId}#${shardOf(eventId)}`, sk: `EV#${eventId}` }),
+  labeledEventShards: (tenantId: string, labelId: string) => shards(`${t(tenantId)}#LBLEV#${labelId}`),
+  /** Sparse: only on items a rule applied, so deleting a rule finds exactly its labels. */
+  labeledByRuleIndex: (tenantId: string, ruleId: string, eventId: string) => ({ gsi1pk: `${t(tenantId)}#RULE#${ruleId}#${shardOf(eventId)}`, gsi1sk: `EV#${eventId}` }),
+  labeledByRuleShards: (tenantId: string, ruleId: string) => ({ index: 'gsi1' as const, pks: shards(`${t(tenantId)}#RULE#${ruleId}`) }),
+  /** One item per event that carries no label: the triage queue. */
+  unlabeledEvent: (tenantId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#UNLBL#${shardOf(eventId)}`, sk: `EV#${eventId}` }),
+  unlabeledEventShards: (tenantId: string) => shards(`${t(tenantId)}#UNLBL`),
+
+  labelRecord: (tenantId: string, recordId: string): Key => ({ pk: `${t(tenantId)}#LH#${shardOf(recordId)}`, sk: `LH#${recordId}` }),
+  labelRecordIndexes: (tenantId: string, record: { id: string; policyId: string; labelId: string }, pendingSync: boolean) => ({
+    gsi1pk: `${t(tenantId)}#POL#${record.policyId}#LH#${shardOf(record.id)}`,
+    gsi1sk: `LH#${record.id}`,
+    gsi2pk: `${t(tenantId)}#LBL#${record.labelId}#LH#${shardOf(record.id)}`,
+    gsi2sk: `LH#${record.id}`,
+    ...(pendingSync ? { gsi3pk: `${t(tenantId)}#NOTIFY#${shardOf(record.id)}`, gsi3sk: `LH#${record.id}` } : {}),
+  }),
+  labelRecordShards: (tenantId: string) => ({ index: undefined, pks: shards(`${t(tenantId)}#LH`) }),
+  labelRecordsOfPolicy: (tenantId: string, policyId: string) => ({ index: 'gsi1' as const, pks: shards(`${t(tenantId)}#POL#${policyId}#LH`) }),
+  labelRecordsOfLabel: (tenantId: string, labelId: string) => ({ index: 'gsi2' as const, pks: shards(`${t(tenantId)}#LBL#${labelId}#LH`) }),
+  /** Records of notify labels that no sync has delivered yet (the label-sync worker removes gsi3 once sent). */
+  labelRecordsPendingSync: (tenantId: string) => ({ index: 'gsi3' as const, pks: shards(`${t(tenantId)}#NOTIFY`) }),
+  labelRecordSeq: (tenantId: string): Key => ({ pk: t(tenantId), sk: 'LHSEQ' }),
+
+  /** A day's change counters, one item per server shard (`kk` two digits), all in one tenant partition. */
+  dayCounters: (tenantId: string, day: string, serverShard: number): Key => ({ pk: `${t(tenantId)}#DASH`, sk: `DAY#${day}#${String(serverShard).padStart(2, '0')}` }),
+  dayCounterRange: (tenantId: string, fromDay: string, toDay: string) => ({ pk: `${t(tenantId)}#DASH`, from: `DAY#${fromDay}#`, to: `DAY#${toDay}#~` }),
 } as const;
 
 /** The primary key attributes of an item. */

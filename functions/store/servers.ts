@@ -84,3 +84,28 @@ export async function removeFromInbox(tenantId: string, serverId: string, scanId
   if (scanIds.length === 0) return;
   await batchWrite(scanIds.map((scanId) => ({ DeleteRequest: { Key: keys.inbox(tenantId, serverId, scanId) } })));
 }
+
+/** How many servers are not deactivated (Select COUNT over the tenant's server index: one request per ~1 MB of servers). */
+export async function countActiveServers(tenantId: string): Promise<number> {
+  const { doc, table } = getDb();
+  const all = keys.allServers(tenantId);
+  let count = 0;
+  let startKey: Item | undefined;
+  do {
+    const out = await doc.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: all.index,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        FilterExpression: '#state <> :deactivated',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':pk': all.pk, ':deactivated': 'deactivated' },
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    count += out.Count ?? 0;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}

@@ -9,6 +9,7 @@ import { getScan, scans, whileOpen, type ScanItem, type ScanResultRef } from '..
 import { advanceScanState, getScanState, type ScanStateItem } from '../store/scan-state.ts';
 import { differingEntries } from '../store/tree-diff.ts';
 import { putEvents } from '../store/events.ts';
+import { triageNewEvents } from './triage-new-events.ts';
 
 export interface IngestMessage {
   tenantId: string;
@@ -36,7 +37,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
     filesScanned += result.filesScanned;
     const policy = policies.get(result.policyId);
     if (!policy) continue; // deleted since the upload: nothing to compare against
-    const counts = await ingestPolicy(tenantId, scan, server, policy, result);
+    const counts = await ingestPolicy(tenantId, scan, server, policy, result, now);
     for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += counts[key];
   }
   await scans.update(tenantId, scanId, { set: { status: 'completed', completedAt: now.toISOString(), stats: { filesScanned, ...totals } } }, whileOpen);
@@ -44,7 +45,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
   logger.info('scan ingested', { tenantId, scanId, ...totals, filesScanned });
 }
 
-async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem, policy: Policy, result: ScanResultRef): Promise<Counts> {
+async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date): Promise<Counts> {
   const state = await getScanState(tenantId, server.id, policy.id);
   if (state?.lastScanId === scan.id) return state.lastStats;
   // A newer scan was ingested first: its diff already covers this one's changes, so report nothing.
@@ -72,7 +73,9 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
   }
   const detectedAt = new Date(scan.detectedAt ?? new Date().toISOString());
   const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt }));
-  await putEvents(tenantId, events);
+  // Rules label the new events, the dashboard counts them: before they are written, idempotently.
+  const triaged = await triageNewEvents(tenantId, { scanId: scan.id, serverId: server.id, hostname: server.hostname, policyId: policy.id }, events, now);
+  await putEvents(tenantId, triaged);
 
   const counts = zero();
   for (const change of changes) counts[change.changeType] += 1;

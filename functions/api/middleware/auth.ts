@@ -112,3 +112,9 @@ export function agentOf(principal: Principal): AgentIdentity {
   if (principal.kind !== 'agent') throw new ForbiddenError();
   return principal.identity;
 }
+
+/** Who a tenant API key's action is recorded as (label history `appliedBy`). */
+export function actorOf(principal: Principal): { type: 'user'; id: string } {
+  if (principal.kind !== 'user') throw new ForbiddenError();
+  return { type: 'user', id: principal.keyId };
+}

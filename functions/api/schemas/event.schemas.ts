@@ -12,6 +12,11 @@ export const EventQuerySchema = z.object({
   changeType: ChangeTypeSchema.optional().openapi(q('changeType', 'added, removed, modified or renamed.')),
   severity: SeveritySchema.optional().openapi(q('severity', 'critical or normal.')),
   labelId: z.string().max(64).optional().openapi(q('labelId', 'Only events carrying this label.')),
+  unlabeled: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .openapi(q('unlabeled', '`true`: only events carrying no label (the triage queue).')),
   pathPrefix: z.string().max(4096).optional().openapi(q('pathPrefix', 'Only paths starting with this.')),
   from: iso.optional().openapi(q('from', 'Detected at or after (ISO-8601).')),
   to: iso.optional().openapi(q('to', 'Detected at or before (ISO-8601).')),

@@ -1,0 +1,123 @@
+import type { LabelRecord } from '../model/label.ts';
+import type { LabelAction } from '../model/enums.ts';
+import { expiresAtOf, LABEL_HISTORY_RETENTION, visibilityAt, type LabelRetention } from '../domain/label-retention.ts';
+import { base32 } from '../shared/ids.ts';
+import { triageKeys } from './keys.ts';
+import { batchPut } from './batch.ts';
+import { getItem, putNew, updateItem, withoutKeys, type Condition, type Item, type Page, type PageRequest } from './db.ts';
+import { listNewestFirst } from './newest-first.ts';
+import { TTL_ATTRIBUTE } from './table.ts';
+
+/**
+ * The label history: one record per application, removal or note change, written across the tenant's
+ * SHARDS partitions with time-ordered ids (by appliedAt), and indexed by policy (gsi1: weekly reports)
+ * and by label (gsi2). A record of a `notify` label's application also sits in gsi3 (`NOTIFY`) until the
+ * label sync has delivered it: that index is exactly "what no sync has sent yet".
+ * Each record carries `expiresAt` (TTL, 30 days) and `seq`, a tenant-wide write sequence number from
+ * which readers apply the 1,000,000-record cap (domain/label-retention.ts).
+ */
+interface StoredRecord extends LabelRecord {
+  seq: number;
+  [TTL_ATTRIBUTE]: number;
+}
+
+/** Allocates `count` sequence numbers with one atomic ADD; answers the last. */
+async function allocateSeq(tenantId: string, count: number): Promise<number> {
+  const updated = await updateItem<{ seq: number }>(triageKeys.labelRecordSeq(tenantId), { add: { seq: count } }, null);
+  return updated!.seq;
+}
+
+export interface PutRecordsOptions {
+  /** Which records wait for the label sync (applications of notify labels). */
+  pendingSync: (record: LabelRecord) => boolean;
+  /**
+   * Write only records that do not exist yet (one conditional PutItem each), for a step that may have
+   * written them before: rewriting a record the sync already delivered would queue it for sync again.
+   * Otherwise one BatchWriteItem per 25.
+   */
+  onlyNew: boolean;
+  retention?: LabelRetention;
+}
+
+/** Writes records (ids are deterministic: the same record written twice is one record); answers the request count. */
+export async function putLabelRecords(tenantId: string, records: readonly LabelRecord[], options: PutRecordsOptions): Promise<number> {
+  if (records.length === 0) return 0;
+  const retention = options.retention ?? LABEL_HISTORY_RETENTION;
+  const last = await allocateSeq(tenantId, records.length);
+  const items = records.map((record, i): Item => {
+    const stored: StoredRecord = { ...record, seq: last - records.length + 1 + i, [TTL_ATTRIBUTE]: expiresAtOf(record.appliedAt, retention) };
+    return { ...triageKeys.labelRecord(tenantId, record.id), ...triageKeys.labelRecordIndexes(tenantId, record, options.pendingSync(record)), ...stored };
+  });
+  if (!options.onlyNew) return (await batchPut(items)).requests + 1;
+  for (let i = 0; i < items.length; i += 8) await Promise.all(items.slice(i, i + 8).map((item) => putNew(item)));
+  return items.length + 1;
+}
+
+export interface LabelRecordFilter {
+  from?: string | undefined;
+  to?: string | undefined;
+  labelId?: string | undefined;
+  policyId?: string | undefined;
+  eventId?: string | undefined;
+  action?: LabelAction | undefined;
+}
+
+/** The sort key bound of a time: record ids start with their appliedAt. */
+function idBound(time: string, top: boolean): string {
+  const stamp = Buffer.alloc(6);
+  stamp.writeUIntBE(Date.parse(time), 0, 6);
+  return `LH#lhr_${base32(stamp)}${top ? '~' : ''}`;
+}
+
+export interface ReadOptions {
+  now: Date;
+  retention?: LabelRetention;
+  /** False for readers that must see records over the cap until they expire (weekly reports). Default true. */
+  applyCap?: boolean;
+}
+
+/**
+ * Newest first, only what retention keeps at `now` (expired records are filtered, as TTL deletion lags;
+ * over-cap records are filtered unless younger than the minimum age). The policy index serves a policy
+ * filter, the label index a label filter; every other filter is a FilterExpression within it.
+ */
+export async function listLabelRecords(tenantId: string, filter: LabelRecordFilter, page: PageRequest, options: ReadOptions): Promise<Page<LabelRecord>> {
+  const retention = options.retention ?? LABEL_HISTORY_RETENTION;
+  const seq = (await getItem<{ seq?: number }>(triageKeys.labelRecordSeq(tenantId)))?.seq ?? 0;
+  const visible = visibilityAt(options.now, seq, retention);
+  const source = filter.policyId
+    ? triageKeys.labelRecordsOfPolicy(tenantId, filter.policyId)
+    : filter.labelId
+      ? triageKeys.labelRecordsOfLabel(tenantId, filter.labelId)
+      : triageKeys.labelRecordShards(tenantId);
+  const conditions = ['#exp > :now'];
+  const names: Record<string, string> = { '#exp': TTL_ATTRIBUTE };
+  const values: Record<string, unknown> = { ':now': visible.expiredAtOrBefore };
+  if (options.applyCap !== false) {
+    conditions.push('(#seq > :minSeq OR #at >= :keptSince)');
+    Object.assign(names, { '#seq': 'seq', '#at': 'appliedAt' });
+    Object.assign(values, { ':minSeq': visible.minSeqExclusive, ':keptSince': visible.keptSince });
+  }
+  const equal = (field: 'labelId' | 'eventId' | 'action') => {
+    if (filter[field] === undefined) return;
+    conditions.push(`#${field} = :${field}`);
+    names[`#${field}`] = field;
+    values[`:${field}`] = filter[field];
+  };
+  if (filter.policyId) equal('labelId');
+  equal('eventId');
+  equal('action');
+  const condition: Condition = { expression: conditions.join(' AND '), names, values };
+  const scope = `label-history:${tenantId}:${JSON.stringify(filter)}`;
+  const out = await listNewestFirst<Item>(
+    scope,
+    { pks: source.pks, index: source.index, prefix: 'LH#lhr_', from: filter.from ? idBound(filter.from, false) : undefined, to: filter.to ? idBound(filter.to, true) : undefined, filter: condition },
+    page,
+  );
+  return { items: out.items.map(served), nextCursor: out.nextCursor };
+}
+
+function served(item: Item): LabelRecord {
+  const { seq: _seq, [TTL_ATTRIBUTE]: _exp, ...record } = withoutKeys<StoredRecord>(item);
+  return record;
+}
