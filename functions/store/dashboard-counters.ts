@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { getDb } from '../shared/clients.ts';
 import type { DayCounters } from '../domain/dashboard.ts';
 import { shardOf, triageKeys } from './keys.ts';
-import { isConditionFailure, queryAll, updateItem, type Item } from './db.ts';
+import { queryAll, updateItem, updateWithExpression, type Item } from './db.ts';
 
 /**
  * The change dashboard's counters: per tenant per day, split in SHARDS items by server (the server's
@@ -75,25 +73,8 @@ export async function countChange(tenantId: string, request: CountRequest): Prom
     sets.push('#host = :host');
   }
   const key = triageKeys.dayCounters(tenantId, day, shardOf(serverId));
-  const { doc, table } = getDb();
-  let after: Item;
-  try {
-    const out = await doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: key,
-        UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
-        ConditionExpression: 'NOT contains(#counted, :token)',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    after = out.Attributes!;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  const after = await updateWithExpression(key, { update: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`, condition: 'NOT contains(#counted, :token)', names, values });
+  if (!after) return false;
   await keepDedupeSetsSmall(tenantId, day, shardOf(serverId), after, now);
   return true;
 }

@@ -96,15 +96,25 @@ export async function updateItem<T = Item>(key: Key, changes: Changes, condition
   const del = Object.entries(changes.delete ?? {});
   if (del.length) clauses.push(`DELETE ${del.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
   if (clauses.length === 0) throw new Error('updateItem: nothing to change');
+  return updateWithExpression<T>(key, { update: clauses.join(' '), condition: condition?.expression, names, values });
+}
+
+/**
+ * One UpdateItem written as an expression, for what `updateItem` cannot say (document paths such as
+ * `labelMap.#l.note`, several clauses on generated names). The item after the update, or undefined when
+ * the condition failed.
+ */
+export async function updateWithExpression<T = Item>(key: Key, expression: { update: string; condition?: string | undefined; names?: Record<string, string>; values?: Record<string, unknown> }): Promise<T | undefined> {
   const { doc, table } = getDb();
+  const values = expression.values ?? {};
   try {
     const out = await doc.send(
       new UpdateCommand({
         TableName: table,
         Key: key,
-        UpdateExpression: clauses.join(' '),
-        ConditionExpression: condition?.expression,
-        ExpressionAttributeNames: names,
+        UpdateExpression: expression.update,
+        ConditionExpression: expression.condition,
+        ExpressionAttributeNames: expression.names && Object.keys(expression.names).length ? expression.names : undefined,
         ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
         ReturnValues: 'ALL_NEW',
       }),

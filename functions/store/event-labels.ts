@@ -1,9 +1,7 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { getDb } from '../shared/clients.ts';
 import type { Event } from '../model/event.ts';
 import { keys, triageKeys } from './keys.ts';
 import { batchWrite, type WriteRequest } from './batch.ts';
-import { deleteItem, getItem, isConditionFailure, putItem, queryPage, type Item } from './db.ts';
+import { deleteItem, getItem, putItem, queryPage, updateWithExpression, type Item } from './db.ts';
 import { eventOf, LABEL_MAP, type StoredEventLabel } from './events.ts';
 import { TTL_ATTRIBUTE } from './table.ts';
 
@@ -79,24 +77,8 @@ export type LabelChange = { outcome: 'done'; event: Event } | { outcome: 'unchan
 
 /** One UpdateItem on an event's label map; undefined when the condition failed. */
 async function updateLabelMap(tenantId: string, eventId: string, update: string, condition: string, names: Record<string, string>, values: Record<string, unknown>) {
-  const { doc, table } = getDb();
-  try {
-    const out = await doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: keys.event(tenantId, eventId),
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: { '#lm': LABEL_MAP, ...names },
-        ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return eventOf(out.Attributes!);
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
+  const after = await updateWithExpression(keys.event(tenantId, eventId), { update, condition, names: { '#lm': LABEL_MAP, ...names }, values });
+  return after ? eventOf(after) : undefined;
 }
 
 /** Reads the event (consistent) to say why a conditional change did nothing. */

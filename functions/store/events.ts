@@ -4,8 +4,7 @@ import { keys, triageKeys } from './keys.ts';
 import { defineEntity } from './entity.ts';
 import { getItem, type Condition, type Item, type Page, type PageRequest } from './db.ts';
 import { batchGet, batchPut } from './batch.ts';
-import { listNewestFirst } from './newest-first.ts';
-import { base32 } from '../shared/ids.ts';
+import { listNewestFirst, timeBound } from './newest-first.ts';
 
 /**
  * Change events. Ids are deterministic (scan, policy, path) and time-ordered by detectedAt, so a
@@ -80,13 +79,6 @@ export async function getEvents(tenantId: string, eventIds: readonly string[]): 
   return eventIds.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
 }
 
-/** The sort key bound of a time: event ids start with their detectedAt (shared/ids.ts). */
-function idBound(time: string, top: boolean): string {
-  const stamp = Buffer.alloc(6);
-  stamp.writeUIntBE(Date.parse(time), 0, 6);
-  return `EV#evt_${base32(stamp)}${top ? '~' : ''}`;
-}
-
 type FieldName = 'serverId' | 'groupId' | 'policyId' | 'changeType' | 'severity';
 
 /** The FilterExpression for the fields the chosen source does not narrow by itself. */
@@ -126,7 +118,7 @@ function filterOf(filter: EventFilter, indexed: FieldName | undefined, onEventIt
  */
 export async function listEvents(tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<Event>> {
   const scope = `events:${tenantId}:${JSON.stringify(filter)}`;
-  const bounds = { prefix: 'EV#evt_', from: filter.from ? idBound(filter.from, false) : undefined, to: filter.to ? idBound(filter.to, true) : undefined };
+  const bounds = { prefix: 'EV#evt_', from: filter.from ? timeBound('EV#evt_', filter.from, false) : undefined, to: filter.to ? timeBound('EV#evt_', filter.to, true) : undefined };
   if (!filter.serverId && (filter.labelId || filter.unlabeled)) return listByLabel(tenantId, filter, page, scope, bounds);
   const source = filter.serverId
     ? keys.eventsOfServer(tenantId, filter.serverId)

@@ -1,11 +1,10 @@
 import type { LabelRecord } from '../model/label.ts';
 import type { LabelAction } from '../model/enums.ts';
 import { expiresAtOf, LABEL_HISTORY_RETENTION, visibilityAt, type LabelRetention } from '../domain/label-retention.ts';
-import { base32 } from '../shared/ids.ts';
 import { triageKeys } from './keys.ts';
 import { batchPut } from './batch.ts';
 import { getItem, putNew, updateItem, withoutKeys, type Condition, type Item, type Page, type PageRequest } from './db.ts';
-import { listNewestFirst } from './newest-first.ts';
+import { listNewestFirst, timeBound } from './newest-first.ts';
 import { TTL_ATTRIBUTE } from './table.ts';
 
 /**
@@ -62,13 +61,6 @@ export interface LabelRecordFilter {
   action?: LabelAction | undefined;
 }
 
-/** The sort key bound of a time: record ids start with their appliedAt. */
-function idBound(time: string, top: boolean): string {
-  const stamp = Buffer.alloc(6);
-  stamp.writeUIntBE(Date.parse(time), 0, 6);
-  return `LH#lhr_${base32(stamp)}${top ? '~' : ''}`;
-}
-
 export interface ReadOptions {
   now: Date;
   retention?: LabelRetention;
@@ -111,7 +103,7 @@ export async function listLabelRecords(tenantId: string, filter: LabelRecordFilt
   const scope = `label-history:${tenantId}:${JSON.stringify(filter)}`;
   const out = await listNewestFirst<Item>(
     scope,
-    { pks: source.pks, index: source.index, prefix: 'LH#lhr_', from: filter.from ? idBound(filter.from, false) : undefined, to: filter.to ? idBound(filter.to, true) : undefined, filter: condition },
+    { pks: source.pks, index: source.index, prefix: 'LH#lhr_', from: filter.from ? timeBound('LH#lhr_', filter.from, false) : undefined, to: filter.to ? timeBound('LH#lhr_', filter.to, true) : undefined, filter: condition },
     page,
   );
   return { items: out.items.map(served), nextCursor: out.nextCursor };

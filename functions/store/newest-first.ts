@@ -3,6 +3,7 @@ import { getDb } from '../shared/clients.ts';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.ts';
 import { indexOf, TABLE_KEY, type IndexName } from './table.ts';
 import type { Condition, Item, Page, PageRequest } from './db.ts';
+import { base32 } from '../shared/ids.ts';
 
 /**
  * Lists items with time-ordered ids newest first across several partitions (the write shards of a
@@ -20,6 +21,16 @@ export interface NewestFirstQuery {
   from?: string;
   to?: string;
   filter?: Condition;
+}
+
+/**
+ * The sort key bound of a time in a collection whose ids start with their time (shared/ids.ts):
+ * `timeBound('EV#evt_', from, false)` .. `timeBound('EV#evt_', to, true)` is the window [from, to].
+ */
+export function timeBound(prefix: string, time: string, top: boolean): string {
+  const stamp = Buffer.alloc(6);
+  stamp.writeUIntBE(Date.parse(time), 0, 6);
+  return `${prefix}${base32(stamp)}${top ? '~' : ''}`;
 }
 
 /** Above every character of an id: the upper bound of "anything with this prefix". */
