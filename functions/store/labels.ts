@@ -12,6 +12,8 @@ export interface LabelItem extends Label {
   deletedAt?: string;
   /** Who deleted it: the cleanup records each removal as theirs. */
   deletedBy?: AppliedBy;
+  /** When the cleanup had taken it off every event. */
+  cleanedAt?: string;
 }
 
 export const labels = defineEntity<LabelItem>({
@@ -60,6 +62,6 @@ export async function saveLabel(tenantId: string, label: LabelItem, previous: La
 }
 
 function served(item: LabelItem): Label {
-  const { deletedAt: _deletedAt, deletedBy: _deletedBy, ...label } = item;
+  const { deletedAt: _deletedAt, deletedBy: _deletedBy, cleanedAt: _cleanedAt, ...label } = item;
   return label;
 }

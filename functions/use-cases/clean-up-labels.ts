@@ -2,7 +2,7 @@ import { logger } from '../shared/logger.ts';
 import type { AppliedBy } from '../model/label.ts';
 import { getEvents } from '../store/events.ts';
 import { deleteLabeledEvent, labeledEventsToClean, putLabeledEvent } from '../store/event-labels.ts';
-import { getLabelItem } from '../store/labels.ts';
+import { getLabelItem, labels } from '../store/labels.ts';
 import { rules } from '../store/rules.ts';
 import { enqueue } from '../queues/enqueue.ts';
 import { labelCleanupQueue } from '../queues/queues.ts';
@@ -48,11 +48,12 @@ export async function cleanUpLabels(message: CleanupMessage, now = new Date()): 
   logger.info('labels cleaned up', { tenantId, kind, id, looked: items.length, removed });
   if (items.length > 0) await enqueue(labelCleanupQueue, message);
   else if (kind === 'rule') await rules.remove(tenantId, id, { expression: 'attribute_exists(deletedAt)' });
+  else await labels.update(tenantId, id, { set: { cleanedAt: now.toISOString() } }, { expression: 'attribute_exists(deletedAt)' });
 }
 
 async function labelSubject(tenantId: string, labelId: string): Promise<{ by: AppliedBy; at: string } | undefined> {
   const label = await getLabelItem(tenantId, labelId);
-  if (!label?.deletedAt) return undefined;
+  if (!label?.deletedAt || label.cleanedAt) return undefined;
   return { by: label.deletedBy ?? { type: 'user', id: 'unknown' }, at: label.deletedAt };
 }
 

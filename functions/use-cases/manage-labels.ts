@@ -66,6 +66,11 @@ export async function patchLabel(tenantId: string, labelId: string, patch: Label
  */
 export async function deleteLabel(tenantId: string, labelId: string, by: AppliedBy, now: Date): Promise<void> {
   const current = await getLabelItem(tenantId, labelId);
+  if (current?.deletedAt && !current.cleanedAt) {
+    // Deleted, but its cleanup may never have been queued (a crash between the two): asking again queues it.
+    await enqueue(labelCleanupQueue, { tenantId, kind: 'label', id: labelId });
+    return;
+  }
   if (!current || current.deletedAt) throw new NotFoundError('label');
   const users = (await listRules(tenantId)).filter((r) => r.active && r.labelId === labelId);
   if (users.length) throw new ConflictError(`Active rules apply this label: ${users.map((r) => r.id).join(', ')}. Deactivate or delete them first.`);

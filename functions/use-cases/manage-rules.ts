@@ -85,9 +85,13 @@ export async function deactivateRule(tenantId: string, ruleId: string, now: Date
 
 /** Deletes a rule: gone at once (it labels nothing more); the label-cleanup worker removes the labels it applied. */
 export async function deleteRule(tenantId: string, ruleId: string, now: Date): Promise<void> {
-  const rule = await getRule(tenantId, ruleId);
-  if (!rule) throw new NotFoundError('rule');
-  await rules.update(tenantId, ruleId, { set: { deletedAt: now.toISOString(), active: false, ...(rule.active ? { deactivatedAt: now.toISOString() } : {}) } });
+  const item = await rules.get(tenantId, ruleId);
+  if (!item) throw new NotFoundError('rule');
+  // Already deleted but not yet cleaned up (its tombstone goes when it is): asking again re-queues the cleanup,
+  // in case a crash came between the two.
+  if (!item.deletedAt) {
+    await rules.update(tenantId, ruleId, { set: { deletedAt: now.toISOString(), active: false, ...(item.active ? { deactivatedAt: now.toISOString() } : {}) } });
+  }
   await enqueue(labelCleanupQueue, { tenantId, kind: 'rule', id: ruleId });
 }
 

@@ -230,8 +230,9 @@ describe('rules', () => {
     expect(labeled).toHaveLength(1);
     expect((await stack.api('DELETE', `/v1/rules/${ruleId}`, { key: keys.author })).status).toBe(403);
     expect((await stack.api('DELETE', `/v1/rules/${ruleId}`, { key: admin })).status).toBe(204);
-    await stack.drain();
     expect((await stack.api('GET', `/v1/rules/${ruleId}`, { key: admin })).status).toBe(404);
+    await stack.drain();
+    expect((await stack.api('DELETE', `/v1/rules/${ruleId}`, { key: admin })).status).toBe(404);
     expect((await event(labeled[0].id)).labels).toEqual([]);
     expect((await stack.api('GET', '/v1/events?labelId=lbl_expected', { key: admin })).json.items).toEqual([]);
     const records = (await history(`labelId=lbl_expected`)).filter((r) => r.eventId === labeled[0].id);

@@ -61,6 +61,7 @@ labelRoutes.openapi(
     access: 'admin',
     tags,
     summary: 'Delete a label: it is taken off every event (in the background); the history keeps its records',
+    description: 'Deleting again before that cleanup has finished answers 204 and makes sure it runs (safe to retry).',
     request: { params: IdParamSchema },
     responses: { ...noContent, ...conflictResponse('An active rule applies this label.'), ...errorResponses },
   }),

@@ -53,6 +53,7 @@ ruleRoutes.openapi(
     access: 'admin',
     tags,
     summary: 'Delete a rule: it labels nothing more, and the labels it applied are removed (in the background, each removal recorded)',
+    description: 'Deleting again before that cleanup has finished answers 204 and makes sure it runs (safe to retry).',
     request: { params: IdParamSchema },
     responses: { ...noContent, ...errorResponses },
   }),
