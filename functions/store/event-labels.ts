@@ -66,6 +66,12 @@ export async function putMemberships(tenantId: string, list: readonly Event[]): 
 
 export const putLabeledEvent = (tenantId: string, event: EventFields, labelId: string, ruleId?: string) =>
   putItem(labeledEventItem(tenantId, event, labelId, ruleId));
+/** The by-label items of several events (BatchWriteItem). */
+export const putLabeledEvents = (tenantId: string, list: readonly EventFields[], labelId: string, ruleId?: string) =>
+  batchWrite(list.map((event) => ({ PutRequest: { Item: labeledEventItem(tenantId, event, labelId, ruleId) } })));
+/** Drops the "unlabeled" items of several events (BatchWriteItem; absent ones are fine). */
+export const deleteUnlabeledEvents = (tenantId: string, eventIds: readonly string[]) =>
+  batchWrite(eventIds.map((id) => ({ DeleteRequest: { Key: triageKeys.unlabeledEvent(tenantId, id) } })));
 export const putUnlabeledEvent = (tenantId: string, event: EventFields) => putItem(unlabeledEventItem(tenantId, event));
 export const deleteLabeledEvent = (tenantId: string, labelId: string, eventId: string) =>
   deleteItem(triageKeys.labeledEvent(tenantId, labelId, eventId), null);

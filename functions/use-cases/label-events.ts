@@ -3,7 +3,7 @@ import type { Event, EventLabel } from '../model/event.ts';
 import type { AppliedBy } from '../model/label.ts';
 import { getEvent, getEvents } from '../store/events.ts';
 import { getLabel, getLabelItem, listLabels } from '../store/labels.ts';
-import { applyLabelToEvent, changeLabelNote, removeLabelFromEvent } from './event-label-steps.ts';
+import { applyLabelToEvents, changeLabelNote, removeLabelFromEvent } from './event-label-steps.ts';
 
 /** What users do to labels on events (role `user` and above). */
 
@@ -20,7 +20,7 @@ export async function labelEvents(tenantId: string, input: { eventIds: string[];
     else if (label.policyId && label.policyId !== event.policyId) errors.push({ path: `eventIds.${i}`, message: `label ${label.id} belongs to policy ${label.policyId}, event ${id} to ${event.policyId}` });
   });
   if (errors.length) throw new ValidationError('Some events cannot take this label; nothing was labeled.', errors);
-  const outcomes = await inBatches(ids, 8, (id) => applyLabelToEvent(tenantId, found.get(id)!, label, by, input.note, now));
+  const outcomes = await applyLabelToEvents(tenantId, ids.map((id) => found.get(id)!), label, by, input.note, now);
   const count = (what: string) => outcomes.filter((o) => o === what).length;
   return { labeled: ids.length, newlyLabeled: count('applied'), alreadyLabeled: count('already') + count('note-changed'), notesChanged: count('note-changed') };
 }
@@ -49,11 +49,4 @@ export async function withCurrentLabelNames<T extends Pick<Event, 'labels'>>(ten
   if (!events.some((e) => e.labels.length)) return events;
   const names = new Map((await listLabels(tenantId)).map((l) => [l.id, l.name]));
   return events.map((e) => ({ ...e, labels: e.labels.map((l) => ({ ...l, name: names.get(l.labelId) ?? l.name })) }));
-}
-
-/** Runs `work` over items, `parallel` at a time, answering results in order. */
-async function inBatches<T, R>(items: readonly T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += parallel) out.push(...(await Promise.all(items.slice(i, i + parallel).map(work))));
-  return out;
 }

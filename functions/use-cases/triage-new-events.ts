@@ -27,8 +27,7 @@ export async function triageNewEvents(tenantId: string, ctx: { scanId: string; s
     hostname: ctx.hostname,
     dedupeKey: `ingest/${ctx.scanId}/${ctx.policyId}`,
     deltas: deltasOf(labeled.events),
-    now,
-  });
+  }, now);
   await putLabelRecords(tenantId, labeled.records, { onlyNew: !firstCount, pendingSync: (r) => byId.get(r.labelId)?.notify ?? false });
   await putMemberships(tenantId, labeled.events);
   return labeled.events;
