@@ -4,6 +4,7 @@ import { dayOf } from '../domain/dashboard.ts';
 import { listLabels } from '../store/labels.ts';
 import { listRuleItems } from '../store/rules.ts';
 import { putMemberships } from '../store/event-labels.ts';
+import { getEvents } from '../store/events.ts';
 import { putLabelRecords } from '../store/label-history.ts';
 import { countChange, type CounterDeltas } from '../store/dashboard-counters.ts';
 
@@ -29,8 +30,16 @@ export async function triageNewEvents(tenantId: string, ctx: { scanId: string; s
     deltas: deltasOf(labeled.events),
   }, now);
   await putLabelRecords(tenantId, labeled.records, { onlyNew: !firstCount, pendingSync: (r) => byId.get(r.labelId)?.notify ?? false });
-  await putMemberships(tenantId, labeled.events);
-  return labeled.events;
+  // An earlier attempt may have written some of these events, and users may have labeled them since:
+  // their stored labels stand (the first write of an event decides its rule labels; later changes are users').
+  const out = firstCount ? labeled.events : await keepStoredLabels(tenantId, labeled.events);
+  await putMemberships(tenantId, out);
+  return out;
+}
+
+async function keepStoredLabels(tenantId: string, events: Event[]): Promise<Event[]> {
+  const stored = new Map((await getEvents(tenantId, events.map((e) => e.id))).map((e) => [e.id, e.labels]));
+  return events.map((event) => (stored.has(event.id) ? { ...event, labels: stored.get(event.id)! } : event));
 }
 
 /** What a batch of new events adds to the dashboard. */

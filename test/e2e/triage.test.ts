@@ -7,6 +7,7 @@ import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { runAgent } from '../helpers/agent.ts';
 import { getScanState, scanStates } from '../../functions/store/scan-state.ts';
 import { scans } from '../../functions/store/scans.ts';
+import { getDb } from '../../functions/shared/clients.ts';
 
 /**
  * Issue 12 acceptance on the real stack with the real agent: labels, rules in the ingest path, the label
@@ -367,21 +368,38 @@ describe('dashboard', () => {
     // leaves it: the scan state not moved on, the scan still running. Then deliver its message twice at once.
     await scanStates.put(tenantId, before!);
     await scans.update(tenantId, scanId, { set: { status: 'running' }, remove: ['completedAt'] });
+    // Meanwhile a user labels one of its events: the redelivered ingest must not undo that.
+    const twice = events.get('etc/twice.conf')!;
+    expect((await stack.api('POST', '/v1/events/labels', { key: keys.user, body: { eventIds: [twice.id], labelId: 'lbl_important' } })).status).toBe(200);
+    const countedWithLabel = await expectDashboardMatchesEvents();
+    const recordsWithLabel = await history('');
     const body = JSON.stringify({ tenantId, scanId });
     await stack.sqs.send(new SendMessageBatchCommand({ QueueUrl: stack.queueUrls['scan-ingest']!, Entries: [{ Id: 'a', MessageBody: body }, { Id: 'b', MessageBody: body }] }));
     await stack.drain();
     expect((await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json).toMatchObject({ status: 'completed', stats: { added: 1, modified: 1 } });
     expect((await getScanState(tenantId, server.serverId, server.policyId))!.lastScanId).toBe(scanId);
 
+    expect((await event(twice.id)).labels.map((l: any) => l.labelId)).toEqual(['lbl_important']);
+    expect((await event(events.get('deploy/other.txt')!.id)).labels.map((l: any) => l.labelId)).toEqual(['lbl_ignored']);
     const again = await expectDashboardMatchesEvents();
-    expect(again).toEqual(counted);
-    expect(await history('')).toEqual(records);
+    expect(again).toEqual(countedWithLabel);
+    expect(again.changes).toEqual(counted.changes);
+    expect(await history('')).toEqual(recordsWithLabel);
+    expect(recordsWithLabel.length).toBe(records.length + 1);
   });
 
-  it('answers a 90-day window and refuses more than 366 days or a reversed window', async () => {
+  it('answers a 90-day window in 3 DynamoDB requests (+1 for the credential), and refuses more than 366 days or a reversed window', async () => {
     const from = new Date(Date.now() - 89 * 86_400_000).toISOString();
+    const sent: string[] = [];
+    const { doc } = getDb();
+    doc.middlewareStack.add((next, context) => async (args) => {
+      sent.push(String(context.commandName));
+      return next(args);
+    }, { step: 'initialize', name: 'countDashboardRequests' });
     const ninety = await stack.api('GET', `/v1/dashboard?from=${from}`, { key: keys.readOnly });
+    doc.middlewareStack.remove('countDashboardRequests');
     expect(ninety.status).toBe(200);
+    expect(sent.sort()).toEqual(['GetItemCommand', 'QueryCommand', 'QueryCommand', 'QueryCommand']);
     expect(ninety.json.series).toHaveLength(90);
     expect(ninety.json.changes.total).toBe((await listedToday()).length);
     expect((await stack.api('GET', `/v1/dashboard?from=2020-01-01T00:00:00Z`, { key: keys.readOnly })).status).toBe(400);
