@@ -3,7 +3,7 @@ import type { LabelAction } from '../model/enums.ts';
 import { expiresAtOf, LABEL_HISTORY_RETENTION, visibilityAt, type LabelRetention } from '../domain/label-retention.ts';
 import { triageKeys } from './keys.ts';
 import { batchPut } from './batch.ts';
-import { getItem, putNew, updateItem, withoutKeys, type Condition, type Item, type Page, type PageRequest } from './db.ts';
+import { getItem, putNew, queryPage, updateItem, withoutKeys, type Condition, type Item, type Page, type PageRequest } from './db.ts';
 import { listNewestFirst, timeBound } from './newest-first.ts';
 import { TTL_ATTRIBUTE } from './table.ts';
 
@@ -112,4 +112,16 @@ export async function listLabelRecords(tenantId: string, filter: LabelRecordFilt
 function served(item: Item): LabelRecord {
   const { seq: _seq, [TTL_ATTRIBUTE]: _exp, ...record } = withoutKeys<StoredRecord>(item);
   return record;
+}
+
+/**
+ * For the label sync (issue 14): records of notify-label applications that no sync has delivered yet
+ * (gsi3 `NOTIFY`, 16 shards), up to `limit` per shard, any order. Records leave the index when the sync
+ * removes their gsi3 attributes; expired ones are skipped.
+ */
+export async function recordsPendingSync(tenantId: string, limitPerShard: number, now: Date): Promise<LabelRecord[]> {
+  const source = triageKeys.labelRecordsPendingSync(tenantId);
+  const filter: Condition = { expression: '#exp > :now', names: { '#exp': TTL_ATTRIBUTE }, values: { ':now': Math.floor(now.getTime() / 1000) } };
+  const pages = await Promise.all(source.pks.map((pk) => queryPage<Item>({ pk, index: source.index, filter }, { limit: limitPerShard })));
+  return pages.flatMap((p) => p.items.map(served));
 }

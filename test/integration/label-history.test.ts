@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { putEvents } from '../../functions/store/events.ts';
 import { putMemberships } from '../../functions/store/event-labels.ts';
+import { recordsPendingSync } from '../../functions/store/label-history.ts';
 import { labelEvents } from '../../functions/use-cases/label-events.ts';
 import { listLabelHistory } from '../../functions/use-cases/list-label-history.ts';
 import type { Event } from '../../functions/model/event.ts';
@@ -84,6 +85,11 @@ describe('deleting a label', () => {
     const label = await stack.api('POST', '/v1/labels', { key: adminKey, body: { name: 'Temp', color: '#00ff00', notify: true } });
     const applied = await stack.api('POST', '/v1/events/labels', { key: adminKey, body: { eventIds: events.map((e) => e.id), labelId: label.json.id, note: 'n' } });
     expect(applied.json.newlyLabeled).toBe(3);
+    // The label sync's hook: applications of a notify label wait in its index; others never enter it.
+    await stack.api('POST', '/v1/events/labels', { key: adminKey, body: { eventIds: [events[0]!.id], labelId: 'lbl_expected' } });
+    const pending = await recordsPendingSync(tenantId, 100, new Date());
+    expect(pending.map((r) => [r.labelId, r.action]).sort()).toEqual([[label.json.id, 'applied'], [label.json.id, 'applied'], [label.json.id, 'applied']]);
+    await stack.api('DELETE', `/v1/events/${events[0]!.id}/labels/lbl_expected`, { key: adminKey });
     expect((await stack.api('GET', `/v1/events?labelId=${label.json.id}`, { key: adminKey })).json.items).toHaveLength(3);
     expect((await stack.api('DELETE', `/v1/labels/${label.json.id}`, { key: adminKey })).status).toBe(204);
     // Asked again before its cleanup is done (a client retrying after a 5xx): the cleanup is queued again, harmlessly.
