@@ -105,7 +105,7 @@ export async function changeLabelNote(tenantId: string, event: Event, label: { i
 }
 
 /** Runs `work` over items, `parallel` at a time, answering results in order. */
-export async function inBatches<T, R>(items: readonly T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inBatches<T, R>(items: readonly T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += parallel) out.push(...(await Promise.all(items.slice(i, i + parallel).map(work))));
   return out;
