@@ -62,9 +62,11 @@ export async function deleteItem(key: Key, condition: Condition = ifExists): Pro
 /** What an update changes: top-level attributes only; names and values are placeheld for you. */
 export interface Changes {
   set?: Item;
-  /** Atomic counters (`ADD`). */
-  add?: Record<string, number>;
+  /** Atomic counters, or elements added to a string set (`ADD`). */
+  add?: Record<string, number | ReadonlySet<string>>;
   remove?: readonly string[];
+  /** Elements taken out of a string set (`DELETE`); the attribute goes when its last element does. */
+  delete?: Record<string, ReadonlySet<string>>;
 }
 
 /**
@@ -91,6 +93,8 @@ export async function updateItem<T = Item>(key: Key, changes: Changes, condition
   const add = Object.entries(changes.add ?? {});
   if (add.length) clauses.push(`ADD ${add.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
   if (changes.remove?.length) clauses.push(`REMOVE ${changes.remove.map(name).join(', ')}`);
+  const del = Object.entries(changes.delete ?? {});
+  if (del.length) clauses.push(`DELETE ${del.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
   if (clauses.length === 0) throw new Error('updateItem: nothing to change');
   const { doc, table } = getDb();
   try {
