@@ -114,10 +114,11 @@ async function scanAndKill(version: number, point: KillPoint): Promise<IngestPro
       await waitFor(() => progress.events.size >= FILES / 2);
       signalGroup('SIGSTOP');
     } else {
-      // Close to the end, let the stack run in slices of a tenth of a millisecond, stopped in between, until
+      // From half-way, let the stack run in slices of a tenth of a millisecond, stopped in between, until
       // the last event is in the log; the writes that complete the scan take milliseconds more. At the lowest
       // CPU priority, so that if this process is preempted mid-slice the stack does not run on in its place.
-      await waitFor(() => progress.events.size >= FILES - 200);
+      // (Half-way leaves the polling above a second of margin on a busy machine; the slices take a few seconds.)
+      await waitFor(() => progress.events.size >= FILES / 2);
       signalGroup('SIGSTOP');
       lowestPriority(stack.child.pid!);
       for (progress.observe(); progress.events.size < FILES && !progress.completed; progress.observe()) {

@@ -37,8 +37,8 @@ export async function enrollOverWire(api: Api, enrollmentKey: string, hostname: 
   return res.json as WireAgent;
 }
 
-/** Starts a scan and uploads every node of the tree of `entries` (lowest level first); answers the scan id and root. */
-export async function uploadOverWire(api: Api, agent: WireAgent, policyId: string, entries: PathEntry[]): Promise<{ scanId: string; root: string }> {
+/** Starts a scan and uploads every node of the tree of `entries` (sorted; lowest level first); answers the scan id and root. */
+export async function uploadOverWire(api: Api, agent: Pick<WireAgent, 'credential'>, policyId: string, entries: PathEntry[]): Promise<{ scanId: string; root: string }> {
   const scanId = (await api('POST', '/v1/agent/scans', { key: agent.credential, body: { kind: 'on-demand' } })).json.id as string;
   const tree = buildTree(entries);
   const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
@@ -52,7 +52,7 @@ export async function uploadOverWire(api: Api, agent: WireAgent, policyId: strin
 }
 
 /** The agent's `complete` of an uploaded tree. */
-export function completeOverWire(api: Api, agent: WireAgent, policyId: string, upload: { scanId: string; root: string }, filesScanned: number, scannedAt?: string): Promise<ApiResponse> {
+export function completeOverWire(api: Api, agent: Pick<WireAgent, 'credential'>, policyId: string, upload: { scanId: string; root: string }, filesScanned: number, scannedAt?: string): Promise<ApiResponse> {
   return api('POST', `/v1/agent/scans/${upload.scanId}/complete`, {
     key: agent.credential,
     body: { results: [{ policyId, root: upload.root, filesScanned }], ...(scannedAt ? { scannedAt } : {}) },

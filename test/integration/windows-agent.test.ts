@@ -1,8 +1,8 @@
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTree, sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
+import { sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
 import type { Entry } from '../../functions/contract/entry.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { completeOverWire, uploadOverWire } from '../helpers/wire-scan.ts';
 
 /**
  * A Windows server's paths (backslashes, drive letters, any case) are checked against its policy's targets
@@ -25,19 +25,11 @@ const entry = (type: Entry['type'], size: number, inode: number): Entry => ({
 });
 
 async function scanOnce(entries: PathEntry[]): Promise<string> {
-  const call = (method: string, path: string, request: Record<string, unknown> = {}) => stack.api(method, path, { key: agent.credential, ...request });
-  const scanId = (await call('POST', '/v1/agent/scans', { body: { kind: 'on-demand' } })).json.id as string;
-  const tree = buildTree(sortEntries(entries));
-  const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-  const stored = await call('POST', `/v1/agent/scans/${scanId}/nodes`, {
-    raw: gzipSync(JSON.stringify({ policyId, nodes })),
-    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-  });
-  expect(stored.status, stored.text).toBe(200);
-  const done = await call('POST', `/v1/agent/scans/${scanId}/complete`, { body: { results: [{ policyId, root: tree.root, filesScanned: entries.length }] } });
+  const uploaded = await uploadOverWire(stack.api, agent, policyId, sortEntries(entries));
+  const done = await completeOverWire(stack.api, agent, policyId, uploaded, entries.length);
   expect(done.status, done.text).toBe(200);
   await stack.drain();
-  return scanId;
+  return uploaded.scanId;
 }
 
 beforeAll(async () => {
