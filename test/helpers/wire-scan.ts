@@ -7,18 +7,14 @@ import type { Api, ApiResponse } from './stack.ts';
  * The agent protocol spoken directly over HTTP, for tests that must control each step an agent takes
  * (start, upload, complete) instead of running the CLI: enroll, a file entry, a whole tree uploaded.
  */
+/** An entry with fixed metadata (mode 0644, root, 2026-11-01 times) and the given fields. */
+export function wireEntry(fields: Partial<Entry> & Pick<Entry, 'type' | 'size' | 'inode'>): Entry {
+  return { mode: '0644', uid: 0, gid: 0, mtime: '2026-11-01T00:00:00.000Z', ctime: '2026-11-01T00:00:00.000Z', ...fields };
+}
+
+/** A file whose content hash follows its content. */
 export function wireFile(content: string, inode: number): Entry {
-  return {
-    type: 'file',
-    size: content.length,
-    mode: '0644',
-    uid: 0,
-    gid: 0,
-    mtime: '2026-11-01T00:00:00.000Z',
-    ctime: '2026-11-01T00:00:00.000Z',
-    inode,
-    hash: { algorithm: 'sha256', value: Buffer.from(content).toString('hex').padStart(64, '0').slice(-64) },
-  };
+  return wireEntry({ type: 'file', size: content.length, inode, hash: { algorithm: 'sha256', value: Buffer.from(content).toString('hex').padStart(64, '0').slice(-64) } });
 }
 
 /** `count` files under `dir`, each with content `<version>-<i>`: bump the version to change them all. */

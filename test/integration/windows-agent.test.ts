@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
 import type { Entry } from '../../functions/contract/entry.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { completeOverWire, uploadOverWire } from '../helpers/wire-scan.ts';
+import { completeOverWire, uploadOverWire, wireEntry } from '../helpers/wire-scan.ts';
 
 /**
  * A Windows server's paths (backslashes, drive letters, any case) are checked against its policy's targets
@@ -12,17 +12,8 @@ let stack: TestStack;
 let policyId: string;
 let agent: { serverId: string; credential: string };
 
-const entry = (type: Entry['type'], size: number, inode: number): Entry => ({
-  type,
-  size,
-  mode: '0644',
-  uid: 0,
-  gid: 0,
-  mtime: '2026-11-01T00:00:00.000Z',
-  ctime: '2026-11-01T00:00:00.000Z',
-  inode,
-  ...(type === 'file' ? { hash: { algorithm: 'sha256' as const, value: String(size).padStart(64, '0') } } : {}),
-});
+const entry = (type: Entry['type'], size: number, inode: number): Entry =>
+  wireEntry({ type, size, inode, ...(type === 'file' ? { hash: { algorithm: 'sha256' as const, value: String(size).padStart(64, '0') } } : {}) });
 
 async function scanOnce(entries: PathEntry[]): Promise<string> {
   const uploaded = await uploadOverWire(stack.api, agent, policyId, sortEntries(entries));
