@@ -84,7 +84,8 @@ export async function registerUpload(tenantId: string, serverId: string, policyI
 /** Takes scans out of the line of a policy; answers the scans still in it (the ones to wake). */
 export async function forgetUploads(tenantId: string, serverId: string, policyId: string, scanIds: readonly string[]): Promise<string[]> {
   if (scanIds.length === 0) return [];
-  const after = await scanStates.update(tenantId, { serverId, policyId }, { delete: { uploads: new Set(scanIds) } });
+  // Only on a set that is there: without it there is nothing to take out, and no one left in line.
+  const after = await scanStates.update(tenantId, { serverId, policyId }, { delete: { uploads: new Set(scanIds) } }, { expression: 'attribute_exists(uploads)' });
   return [...(after?.uploads ?? [])];
 }
 
