@@ -47,7 +47,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
     if (!policy) continue; // deleted since the upload: nothing to compare against
     let counts: Counts;
     try {
-      counts = await ingestPolicy(tenantId, scan, server, policy, result);
+      counts = await ingestPolicy(tenantId, scan, server, policy, result, now);
     } catch (error) {
       if (!(error instanceof WaitingForTurnError)) throw error;
       logger.info('scan waits for its turn', { tenantId, scanId, behind: error.behind, policyId: policy.id });
@@ -60,7 +60,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
 }
 
 /** One policy of the scan: its turn, its events written, the state moved to this scan. */
-async function ingestPolicy(tenantId: string, scan: UploadedScan, server: ServerItem, policy: Policy, result: ScanResultRef): Promise<Counts> {
+async function ingestPolicy(tenantId: string, scan: UploadedScan, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date): Promise<Counts> {
   const turn = await takeTurn(tenantId, scan, server.id, policy.id);
   if (turn.kind === 'applied') return turn.stats;
   if (turn.kind === 'superseded') return zero();
@@ -88,7 +88,8 @@ async function ingestPolicy(tenantId: string, scan: UploadedScan, server: Server
   }
   const previousScanId = state?.lastScanId ?? null;
   const stateId = { serverId: server.id, policyId: policy.id };
-  const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt: new Date(scan.detectedAt) }));
+  const detectedAt = new Date(scan.detectedAt);
+  const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt }));
   if (events.length > 0) {
     // Events are written only by the scan holding the state, so no two scans report against the same state.
     if (!(await claimScanState(tenantId, stateId, scan.id, previousScanId, turn.staleClaim))) throw new StateMovedError(server.id, policy.id);
@@ -105,7 +106,7 @@ async function ingestPolicy(tenantId: string, scan: UploadedScan, server: Server
     lastScanId: scan.id,
     detectedAt: scan.detectedAt,
     lastStats: counts,
-    updatedAt: new Date().toISOString(),
+    updatedAt: now.toISOString(),
   };
   if (!(await advanceScanState(tenantId, next, previousScanId, turn.staleClaim))) throw new StateMovedError(server.id, policy.id);
   return counts;
