@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUES } from '../queues/queues.ts';
-import { queueUrlEnv } from '../queues/define-queue.ts';
+import { queueUrlEnv, queueVisibilityEnv } from '../queues/define-queue.ts';
 import { hashSecret } from '../shared/secrets.ts';
 import { loadOrCreateCredentials, loadOrCreateSecrets, type Credentials } from './credentials.ts';
 import { DataDirLock } from './data-dir-lock.ts';
@@ -115,7 +115,11 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
     );
     const endpoints = { dynamodb: store.endpoint, sqs: queues.endpoint, smtp: `smtp://127.0.0.1:${mailSink.port}` };
     setEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_SQS: endpoints.sqs, MAIL_TRANSPORT: endpoints.smtp });
-    for (const q of QUEUES) process.env[queueUrlEnv(q.name)] = queues.urls[q.name];
+    for (const q of QUEUES) {
+      process.env[queueUrlEnv(q.name)] = queues.urls[q.name];
+      // Sweeps of lost messages wait one visibility timeout: the local one, seconds rather than minutes.
+      process.env[queueVisibilityEnv(q.name)] = String(visibility);
+    }
 
     // The functions, imported only now that their environment is complete (config and logger read it once).
     const api = (await import('../api/app.ts')).app as unknown as { fetch: (request: Request, env?: unknown) => Response | Promise<Response> };

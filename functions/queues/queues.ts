@@ -26,12 +26,16 @@ export const scanDispatchQueue = defineQueue({
   batchSize: 10,
 });
 
-/** One message per completed upload: the ingest worker turns it into events. */
+/**
+ * One message per completed upload: the ingest worker turns it into events. Sent by the API's `complete`,
+ * by the schedule's sweep when an uploaded scan is not ingested a visibility timeout later (the message was
+ * lost), and by the ingest itself to wake the next scan of a server that waited for its turn.
+ */
 export const scanIngestQueue = defineQueue({
   name: 'scan-ingest',
   message: z.strictObject({ tenantId: id, scanId: id }),
   worker: 'functions/workers/scan-ingest.worker.ts',
-  senders: ['api', 'schedule'],
+  senders: ['api', 'schedule', 'scan-ingest'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 120,
   batchSize: 5,

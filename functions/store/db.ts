@@ -62,11 +62,11 @@ export async function deleteItem(key: Key, condition: Condition | null = ifExist
 /** What an update changes: top-level attributes only; names and values are placeheld for you. */
 export interface Changes {
   set?: Item;
-  /** Atomic counters (`ADD`). */
-  add?: Record<string, number>;
+  /** Atomic counters, or elements added to a string set (`ADD`). */
+  add?: Record<string, number | ReadonlySet<string>>;
   remove?: readonly string[];
-  /** Elements taken out of string sets (`DELETE`). */
-  delete?: Record<string, Set<string>>;
+  /** Elements taken out of a string set (`DELETE`); the attribute goes when its last element does. */
+  delete?: Record<string, ReadonlySet<string>>;
 }
 
 /**

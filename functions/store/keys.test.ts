@@ -3,7 +3,7 @@ import { deterministicId } from '../shared/ids.ts';
 import type { Event } from '../model/event.ts';
 import { events } from './events.ts';
 import { scans } from './scans.ts';
-import { SHARDS } from './keys.ts';
+import { keys, SHARDS } from './keys.ts';
 
 /**
  * No hot partition (docs/data-model.md): the items one large ingest writes spread over the tenant's
@@ -63,5 +63,14 @@ describe('write sharding', () => {
     const load = partitionLoad(scanItems, 'pk');
     expect(load.size).toBe(SHARDS);
     expect(Math.max(...load.values())).toBeLessThan(1.25 * (10_000 / SHARDS));
+  });
+
+  it('spreads the sweep index entries of 10,000 uploads recorded at once over every shard', () => {
+    const at = '2026-11-10T02:03:00.000Z';
+    const entries = Array.from({ length: 10_000 }, (_, i) => keys.scanAwaitingIngest('tnt_a', deterministicId('scn', new Date(at), `srv_${i}`), at));
+    const load = partitionLoad(entries, 'gsi2pk');
+    expect(load.size).toBe(SHARDS);
+    expect(Math.max(...load.values())).toBeLessThan(1.25 * (10_000 / SHARDS));
+    expect(keys.scansAwaitingIngest('tnt_a', at).pks).toEqual([...load.keys()].sort((a, b) => Number(a.split('#').pop()) - Number(b.split('#').pop())));
   });
 });

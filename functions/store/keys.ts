@@ -13,7 +13,7 @@ import { TABLE_KEY } from './table.ts';
  * | server       | T#t#SRV#s               | SERVER        | T#t#GROUP#g / SERVER#s        | T#t#SERVERS / SERVER#s     |                           |
  * | inbox entry  | T#t#SRV#s               | INBOX#scan    |                               |                            |                           |
  * | scan state   | T#t#SRV#s               | STATE#p       |                               |                            |                           |
- * | scan         | T#t#SCAN#k              | SCAN#id       | T#t#SRV#s#SCANS / SCAN#id     |                            |                           |
+ * | scan         | T#t#SCAN#k              | SCAN#id       | T#t#SRV#s#SCANS / SCAN#id     | T#t#UPLOADED#k / <at>#id   |                           |
  * | tree node    | T#t#NODE#hash           | NODE          |                               |                            |                           |
  * | event        | T#t#EV#k                | EV#id         | T#t#SRV#s#EV / EV#id          | T#t#POL#p#EV#k / EV#id     |                           |
  * | label        | T#t                     | LABEL#l       |                               |                            |                           |
@@ -28,6 +28,9 @@ import { TABLE_KEY } from './table.ts';
  * across SHARDS partitions instead of one (docs/data-model.md has the arithmetic), and lists read the
  * shards in parallel and merge them newest first. A server's own items share its partition, so the
  * check-in reads the server and its inbox in one Query.
+ * A scan is in gsi2 (`UPLOADED`) only while its upload is recorded and its ingest not done: the schedule's
+ * sweep reads it by time (`<at>` is when its ingest was last enqueued) to re-drive an ingest whose message
+ * was lost. Sharded like the scans themselves, since a scheduled scan of a large group writes it in a burst.
  */
 export interface Key {
   pk: string;
@@ -91,6 +94,18 @@ export const keys = {
   }),
   scanShards: (tenantId: string) => shards(`${t(tenantId)}#SCAN`),
   scansOfServer: (tenantId: string, serverId: string) => ({ index: 'gsi1' as const, pk: `${t(tenantId)}#SRV#${serverId}#SCANS` }),
+  /** Index keys of a scan whose upload awaits its ingest, which was last enqueued at `enqueuedAt` (ISO). */
+  scanAwaitingIngest: (tenantId: string, scanId: string, enqueuedAt: string) => ({
+    gsi2pk: `${t(tenantId)}#UPLOADED#${shardOf(scanId)}`,
+    gsi2sk: `${enqueuedAt}#${scanId}`,
+  }),
+  /** Every shard of the scans awaiting their ingest, up to those enqueued before `enqueuedBefore` (ISO). */
+  scansAwaitingIngest: (tenantId: string, enqueuedBefore: string) => ({
+    index: 'gsi2' as const,
+    pks: shards(`${t(tenantId)}#UPLOADED`),
+    from: '0',
+    to: enqueuedBefore,
+  }),
 
   node: (tenantId: string, hash: string): Key => ({ pk: `${t(tenantId)}#NODE#${hash}`, sk: 'NODE' }),
 

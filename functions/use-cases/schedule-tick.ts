@@ -5,13 +5,16 @@ import type { MessageOf } from '../queues/define-queue.ts';
 import { logger } from '../shared/logger.ts';
 import { listGroups } from '../store/groups.ts';
 import { listTenantIds } from '../store/tenants.ts';
+import { redriveIngests } from './redrive-ingests.ts';
 
 /**
  * What the minute tick does: decide which server groups have a scan slot due at `now` and hand each to
- * the scan-dispatch queue; the fan-out to servers happens there, in parallel.
+ * the scan-dispatch queue (the fan-out to servers happens there, in parallel), and sweep each tenant for
+ * work whose message was lost (the table is the truth, the queue a wake-up: docs/architecture.md).
  */
 export async function scheduleTick(now: Date): Promise<void> {
   const due: MessageOf<typeof scanDispatchQueue>[] = [];
+  let ingestsRedriven = 0;
   let cursor: string | undefined;
   do {
     const page = await listTenantIds(cursor);
@@ -20,9 +23,10 @@ export async function scheduleTick(now: Date): Promise<void> {
         const slot = dueSlot(group.scanSchedule, now, group.lastScheduledSlot);
         if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString(), kind: 'scheduled' });
       }
+      ingestsRedriven += await redriveIngests(tenantId, now);
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   if (due.length) await enqueueMany(scanDispatchQueue, due);
-  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length });
+  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length, ingestsRedriven });
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../functions/queues/queues.ts';
-import { defineQueue, dlqName, queueUrlEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
+import { declaredVisibilityTimeoutSeconds, defineQueue, dlqName, queueUrlEnv, queueVisibilityEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
 import * as zm from 'zod/mini';
 import { GSI1, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 import { API_THROTTLE } from '../../infra/constructs/api.ts';
@@ -209,8 +209,11 @@ describe('functions', () => {
       expect(env.TABLE_NAME).toEqual({ Ref: stack.getLogicalId(stack.data.table.node.defaultChild as any) });
       const name = byId.get(id)!;
       for (const def of QUEUES) {
-        if (def.senders.includes(name as never)) expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toEqual({ Ref: queueId(stack.queues.queues[def.name]!) });
-        else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
+        if (def.senders.includes(name as never)) {
+          expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toEqual({ Ref: queueId(stack.queues.queues[def.name]!) });
+          // Its senders' sweeps wait exactly the queue's visibility timeout before they call a message lost.
+          expect(env[queueVisibilityEnv(def.name)], `${name}: ${def.name}`).toBe(String(declaredVisibilityTimeoutSeconds(def)));
+        } else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
       expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
       expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);

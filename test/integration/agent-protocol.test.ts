@@ -3,11 +3,11 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTree, sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
-import type { Entry } from '../../functions/contract/entry.ts';
 import { getDb, getSqs } from '../../functions/shared/clients.ts';
 import { config } from '../../functions/shared/config.ts';
 import { keys } from '../../functions/store/keys.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { completeOverWire, enrollOverWire, uploadOverWire, wireFile as file } from '../helpers/wire-scan.ts';
 
 /**
  * The agent protocol spoken directly over HTTP (no agent process), for what the CLI never sends:
@@ -18,26 +18,8 @@ let stack: TestStack;
 let admin: string;
 let policyId: string;
 
-const file = (content: string, inode: number): Entry => ({
-  type: 'file',
-  size: content.length,
-  mode: '0644',
-  uid: 0,
-  gid: 0,
-  mtime: '2026-11-01T00:00:00.000Z',
-  ctime: '2026-11-01T00:00:00.000Z',
-  inode,
-  hash: { algorithm: 'sha256', value: 'a'.repeat(64 - String(inode).length) + String(inode) },
-});
 
-async function enroll(hostname: string) {
-  const res = await stack.api('POST', '/v1/agent/enroll', {
-    key: stack.credentials.enrollmentKey,
-    body: { hostname, platform: 'linux', agentVersion: '1.0.0', tag: 'proto' },
-  });
-  expect(res.status).toBe(201);
-  return res.json as { serverId: string; credential: string };
-}
+const enroll = (hostname: string) => enrollOverWire(stack.api, stack.credentials.enrollmentKey, hostname, 'proto');
 
 const agentCall = (credential: string, method: string, path: string, body?: unknown) => stack.api(method, path, { key: credential, body });
 
@@ -169,17 +151,13 @@ describe('a full upload over the wire', () => {
   const entries: PathEntry[] = sortEntries(Array.from({ length: 300 }, (_, i) => [`/srv/app/f${String(i).padStart(4, '0')}`, file(`c${i}`, 1000 + i)] as PathEntry));
 
   async function upload(credential: string, list: PathEntry[]) {
-    const scanId = (await agentCall(credential, 'POST', '/v1/agent/scans', { kind: 'on-demand' })).json.id as string;
-    const tree = buildTree(list);
-    const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-    const stored = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: credential, ...nodesBody(nodes) });
-    expect(stored.status, stored.text).toBe(200);
-    const done = await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId, root: tree.root, filesScanned: list.length }] });
+    const uploaded = await uploadOverWire(stack.api, { credential }, policyId, list);
+    const done = await completeOverWire(stack.api, { credential }, policyId, uploaded, list.length);
     expect(done.status, done.text).toBe(200);
     // Repeating `complete` is harmless.
-    expect((await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId, root: tree.root, filesScanned: list.length }] })).status).toBe(200);
+    expect((await completeOverWire(stack.api, { credential }, policyId, uploaded, list.length)).status).toBe(200);
     await stack.drain();
-    return scanId;
+    return uploaded.scanId;
   }
 
   it('the same ingest message delivered again after a crash adds no duplicate events', async () => {
@@ -224,11 +202,8 @@ describe('a full upload over the wire', () => {
     const group = await stack.api('PATCH', `/v1/server-groups/${(await stack.api('GET', `/v1/servers/${master.serverId}`, { key: admin })).json.groupId}`, { key: admin, body: { policyIds: [policyId, golden.json.id] } });
     expect(group.status).toBe(200);
     const uploadFor = async (credential: string, list: PathEntry[]) => {
-      const scanId = (await agentCall(credential, 'POST', '/v1/agent/scans', { kind: 'on-demand' })).json.id as string;
-      const tree = buildTree(list);
-      const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-      expect((await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: credential, raw: gzipSync(JSON.stringify({ policyId: golden.json.id, nodes })), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })).status).toBe(200);
-      expect((await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId: golden.json.id, root: tree.root, filesScanned: list.length }] })).status).toBe(200);
+      const uploaded = await uploadOverWire(stack.api, { credential }, golden.json.id, list);
+      expect((await completeOverWire(stack.api, { credential }, golden.json.id, uploaded, list.length)).status).toBe(200);
       await stack.drain();
     };
     await uploadFor(master.credential, entries);

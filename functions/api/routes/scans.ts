@@ -11,7 +11,8 @@ scanRoutes.openapi(
   async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     const page = await listScans(c.var.tenantId, { limit, cursor }, filter);
-    return c.json({ items: page.items.map(toScan), nextCursor: page.nextCursor }, 200);
+    const now = new Date();
+    return c.json({ items: page.items.map((scan) => toScan(scan, now)), nextCursor: page.nextCursor }, 200);
   },
 );
 
