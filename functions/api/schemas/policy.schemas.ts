@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CpuUsageSchema, HashAlgorithmSchema, PlatformSchema, PolicyStateSchema } from '../../model/enums.ts';
-import { TargetInputSchema } from '../../model/policy.ts';
+import { MAX_POLICY_TARGETS, TargetInputSchema } from '../../model/policy.ts';
 
 const TargetWriteSchema = TargetInputSchema.extend({
   id: z.string().min(1).max(64).optional().openapi({ description: 'Keep an existing target\'s id on PATCH; new targets get one.' }),
@@ -16,7 +16,7 @@ const fields = {
   baselineServerId: z.string().min(1).max(64).nullable(),
   reports: z.boolean(),
   fullRehashEvery: z.number().int().min(1).max(1000),
-  targets: z.array(TargetWriteSchema).max(500),
+  targets: z.array(TargetWriteSchema).max(MAX_POLICY_TARGETS),
 };
 
 export const CreatePolicySchema = z
