@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CpuUsageSchema, HashAlgorithmSchema, PlatformSchema, PolicyStateSchema } from './enums.ts';
-import { MAX_POLICY_TARGETS, TargetInputSchema } from './policy.ts';
+import { MAX_POLICY_TARGETS, POLICY_SETTING_FIELDS, TargetInputSchema } from './policy.ts';
 
 /**
  * A policy as exported (GET /v1/policies/{id}/export) and imported into any tenant (POST
@@ -8,14 +7,7 @@ import { MAX_POLICY_TARGETS, TargetInputSchema } from './policy.ts';
  * exporting tenant, so it is not carried; the imported policy has none until one is set.
  */
 export const ExportedPolicySchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(2000).optional(),
-  platform: PlatformSchema,
-  state: PolicyStateSchema,
-  hashAlgorithm: HashAlgorithmSchema,
-  cpuUsage: CpuUsageSchema,
-  reports: z.boolean(),
-  fullRehashEvery: z.number().int().min(1).max(1000),
+  ...POLICY_SETTING_FIELDS,
   targets: z.array(TargetInputSchema).max(MAX_POLICY_TARGETS),
 });
 

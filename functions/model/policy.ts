@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { TargetInputSchema } from '../contract/policy.schemas.ts';
 import { SOFTWARE_ID } from '../contract/software.ts';
-import { PlatformSchema } from './enums.ts';
+import { CpuUsageSchema, HashAlgorithmSchema, PlatformSchema, PolicyStateSchema } from './enums.ts';
 
 /**
  * Policies and targets are contract shapes (the agent runs them): their one model lives in
@@ -11,6 +11,18 @@ export { PolicySchema, TargetInputSchema, TargetSchema, type Policy, type Target
 
 /** Most targets a policy holds (create, PATCH, imports and recommendations all keep to it). */
 export const MAX_POLICY_TARGETS = 500;
+
+/** A policy's settings as written (create, PATCH, an imported export): validation of each field, once. */
+export const POLICY_SETTING_FIELDS = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  platform: PlatformSchema,
+  state: PolicyStateSchema,
+  hashAlgorithm: HashAlgorithmSchema,
+  cpuUsage: CpuUsageSchema,
+  reports: z.boolean(),
+  fullRehashEvery: z.number().int().min(1).max(1000),
+};
 
 /** A software id an agent reports (functions/contract/software.ts lists the ones recommendations know). */
 export const SoftwareIdSchema = z.string().regex(SOFTWARE_ID).openapi('SoftwareId', { example: 'sshd' });

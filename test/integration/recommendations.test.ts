@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDb } from '../../functions/shared/clients.ts';
+import { dynamoCommandsOf } from '../helpers/dynamo-commands.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 /**
@@ -29,22 +29,6 @@ async function enroll(hostname: string) {
 const checkIn = (credential: string, body: Record<string, unknown>) =>
   stack.api('POST', '/v1/agent/check-in', { key: credential, body: { agentVersion: '1.0.0', configVersion: 'held', ...body } });
 
-/** The DynamoDB commands `act` sends. */
-async function commandsOf(act: () => Promise<unknown>): Promise<string[]> {
-  const counted: string[] = [];
-  const { doc } = getDb();
-  doc.middlewareStack.add((next, context) => async (args) => {
-    counted.push(String(context.commandName));
-    return next(args);
-  }, { step: 'initialize', name: 'countForRecommendations' });
-  try {
-    await act();
-  } finally {
-    doc.middlewareStack.remove('countForRecommendations');
-  }
-  return counted;
-}
-
 describe('software reported at check-in', () => {
   it('is stored when it changes and costs nothing more when it does not: a steady check-in stays one Query', async () => {
     const agent = await enroll('web-1');
@@ -54,11 +38,11 @@ describe('software reported at check-in', () => {
     const steady = { configVersion: first.json.configVersion };
 
     // The same set, in another order: no write.
-    expect(await commandsOf(() => checkIn(agent.credential, { ...steady, software: ['sshd', 'cron'] }))).toEqual(['QueryCommand']);
+    expect(await dynamoCommandsOf(() => checkIn(agent.credential, { ...steady, software: ['sshd', 'cron'] }))).toEqual(['QueryCommand']);
     // An agent that reports nothing (an older one) changes nothing either.
-    expect(await commandsOf(() => checkIn(agent.credential, steady))).toEqual(['QueryCommand']);
+    expect(await dynamoCommandsOf(() => checkIn(agent.credential, steady))).toEqual(['QueryCommand']);
     // Something installed: one write.
-    expect(await commandsOf(() => checkIn(agent.credential, { ...steady, software: ['sshd', 'cron', 'nginx'] }))).toEqual(['QueryCommand', 'UpdateItemCommand']);
+    expect(await dynamoCommandsOf(() => checkIn(agent.credential, { ...steady, software: ['sshd', 'cron', 'nginx'] }))).toEqual(['QueryCommand', 'UpdateItemCommand']);
     expect((await stack.api('GET', `/v1/servers/${agent.serverId}`, { key: admin })).json.software).toEqual(['cron', 'nginx', 'sshd']);
   });
 

@@ -117,45 +117,33 @@ interface Exclusion {
   anchoredEnd: boolean;
 }
 
-/** Splits on unescaped whitespace (AIDE escapes spaces in paths as `\ `). */
-function words(line: string): string[] {
-  const out: string[] = [];
+/** Splits `text` at unescaped separators (a backslash keeps the next character, and stays); empty parts dropped unless `keepEmpty`. */
+function splitUnescaped(text: string, isSeparator: (ch: string) => boolean, keepEmpty: boolean): string[] {
+  const parts: string[] = [];
   let current = '';
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === '\\' && i + 1 < line.length) {
-      current += ch + line[i + 1];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\' && i + 1 < text.length) {
+      current += ch + text[i + 1];
       i++;
-    } else if (ch === ' ' || ch === '\t') {
-      if (current) out.push(current);
+    } else if (isSeparator(ch)) {
+      if (current || keepEmpty) parts.push(current);
       current = '';
     } else current += ch;
   }
-  if (current) out.push(current);
-  return out;
+  if (current || keepEmpty) parts.push(current);
+  return parts;
 }
+
+/** The fields of a rule line (AIDE escapes spaces in paths as `\ `). */
+const words = (line: string): string[] => splitUnescaped(line, (ch) => ch === ' ' || ch === '\t', false);
+
+/** Segments of a glob split at unescaped `/` (escapes kept). */
+const globSegments = (glob: string): string[] => splitUnescaped(glob, (ch) => ch === '/', true);
 
 /** The regex a rule line holds: config escapes (`\ `, `\@`, `\\`) and URL escapes (`%20`) decoded. */
 function decodeRegex(raw: string): string {
   return raw.replace(/\\([ @\\])/g, '$1').replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
-
-/** Segments of a glob split at unescaped `/` (escapes kept). */
-function globSegments(glob: string): string[] {
-  const segments: string[] = [];
-  let current = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '\\' && i + 1 < glob.length) {
-      current += ch + glob[i + 1];
-      i++;
-    } else if (ch === '/') {
-      segments.push(current);
-      current = '';
-    } else current += ch;
-  }
-  segments.push(current);
-  return segments;
 }
 
 class AideReader {
