@@ -9,6 +9,8 @@ import { enrollmentKeyRoutes } from './routes/enrollment-key.ts';
 import { groupRoutes } from './routes/server-groups.ts';
 import { serverRoutes } from './routes/servers.ts';
 import { policyRoutes } from './routes/policies.ts';
+import { policyImportRoutes } from './routes/policy-imports.ts';
+import { recommendationRoutes } from './routes/recommendations.ts';
 import { scanRoutes } from './routes/scans.ts';
 import { eventRoutes } from './routes/events.ts';
 import { agentRoutes } from './routes/agent.ts';
@@ -28,7 +30,7 @@ export const app = newRouter();
 app.use('*', requestId({ headerName: 'X-Request-Id' }));
 app.use('*', accessLog);
 
-for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, policyRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, settingsRoutes, agentRoutes]) {
+for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, recommendationRoutes, policyRoutes, policyImportRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, settingsRoutes, agentRoutes]) {
   app.route('/', routes);
 }
 

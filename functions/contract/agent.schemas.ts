@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { EntrySchema } from './entry.schemas.ts';
 import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetSchema } from './policy.schemas.ts';
 import { PlatformSchema, ScanKindSchema, ScanStatusSchema, WatchingSchema, type ScanKind } from './enums.ts';
+import { SOFTWARE_ID } from './software.ts';
 
 export { ScanKindSchema, type ScanKind };
 
@@ -43,6 +44,11 @@ export const CheckInRequestSchema = z.strictObject({
   starting: z.boolean().default(false),
   /** Whether real-time watching works on this host (shown to users). */
   watching: WatchingSchema.optional(),
+  /**
+   * Software the host runs, as ids (functions/contract/software.ts), found cheaply by the agent (well-known
+   * binaries and configuration files): what server recommendations are based on. Absent from older agents.
+   */
+  software: z.array(z.string().regex(SOFTWARE_ID)).max(32).optional(),
 });
 export type CheckInRequest = z.input<typeof CheckInRequestSchema>;
 

@@ -29,13 +29,14 @@ export async function checkIn(agent: AgentIdentity, input: CheckInRequest & { co
   }
 
   const stale = !server.lastSeenAt || now.getTime() - Date.parse(server.lastSeenAt) >= LAST_SEEN_COALESCE_MS;
-  if (stale || server.agentVersion !== input.agentVersion || (input.watching && server.watching !== input.watching)) {
+  const software = input.software && softwareChanged(server.software, input.software) ? sortedSoftware(input.software) : undefined;
+  if (stale || server.agentVersion !== input.agentVersion || (input.watching && server.watching !== input.watching) || software) {
     // The condition makes a fresh lastSeenAt a no-op write that DynamoDB refuses.
     const coalesce = stale ? LAST_SEEN_COALESCE_MS : 0;
     await servers.update(
       tenantId,
       server.id,
-      { set: { lastSeenAt: now.toISOString(), agentVersion: input.agentVersion, watching: input.watching } },
+      { set: { lastSeenAt: now.toISOString(), agentVersion: input.agentVersion, watching: input.watching, software } },
       {
         expression: 'attribute_exists(pk) AND (attribute_type(lastSeenAt, :null) OR lastSeenAt < :stale)',
         values: { ':null': 'NULL', ':stale': new Date(now.getTime() - coalesce).toISOString() },
@@ -43,4 +44,12 @@ export async function checkIn(agent: AgentIdentity, input: CheckInRequest & { co
     );
   }
   return { serverId: server.id, configVersion, config, pendingScans, checkInIntervalSeconds: tenant.checkInIntervalSeconds };
+}
+
+/** The reported software as stored: unique and sorted, so the same set in another order is no change. */
+const sortedSoftware = (software: readonly string[]): string[] => [...new Set(software)].sort();
+
+function softwareChanged(stored: readonly string[] | undefined, reported: readonly string[]): boolean {
+  const next = sortedSoftware(reported);
+  return !stored || stored.length !== next.length || stored.some((s, i) => s !== next[i]);
 }

@@ -6,6 +6,7 @@ import { buildTree, sortEntries, type PathEntry } from '../../functions/contract
 import { getDb, getSqs } from '../../functions/shared/clients.ts';
 import { config } from '../../functions/shared/config.ts';
 import { keys } from '../../functions/store/keys.ts';
+import { dynamoCommandsOf } from '../helpers/dynamo-commands.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { completeOverWire, enrollOverWire, uploadOverWire, wireFile as file } from '../helpers/wire-scan.ts';
 
@@ -222,21 +223,14 @@ describe('a full upload over the wire', () => {
     const first = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: null, starting: true });
     expect(first.status).toBe(200);
     expect(first.json.config.policies.map((p: { id: string }) => p.id)).toContain(policyId);
-    const counted: string[] = [];
-    const { doc } = getDb();
-    doc.middlewareStack.add((next, context) => async (args) => {
-      counted.push(String(context.commandName));
-      return next(args);
-    }, { step: 'initialize', name: 'countForTest' });
-    try {
-      const steady = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: first.json.configVersion });
-      expect(steady.status).toBe(200);
-      expect(steady.json.config).toBeNull();
-      // One Query of the server's partition (server + inbox); the tenant comes from the instance's short cache.
-      expect(counted).toEqual(['QueryCommand']);
-    } finally {
-      doc.middlewareStack.remove('countForTest');
-    }
+    let steady: Awaited<ReturnType<typeof agentCall>> | undefined;
+    const counted = await dynamoCommandsOf(async () => {
+      steady = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: first.json.configVersion });
+    });
+    expect(steady!.status).toBe(200);
+    expect(steady!.json.config).toBeNull();
+    // One Query of the server's partition (server + inbox); the tenant comes from the instance's short cache.
+    expect(counted).toEqual(['QueryCommand']);
   });
 
   it('a deactivated server gets 401 from then on and its server shows deactivated', async () => {

@@ -33,6 +33,7 @@ async function served(tenantId: string, items: ServerItem[], now = new Date()): 
     enrolledAt: item.enrolledAt,
     fimState: item.fimState,
     ...(item.watching ? { watching: item.watching } : {}),
+    ...(item.software ? { software: item.software } : {}),
   }));
 }
 

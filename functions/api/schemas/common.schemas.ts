@@ -52,6 +52,9 @@ export const errorResponses = {
   413: problem('Body larger than the documented limit.'),
 } as const;
 
+/** A 415 answer, for routes that read other bodies than JSON. */
+export const unsupportedMediaResponse = (description: string) => ({ 415: problem(description) });
+
 /** A 409 answer, for routes that have one. */
 export const conflictResponse = (description: string) => ({ 409: problem(description) });
 
