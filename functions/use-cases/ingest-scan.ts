@@ -10,6 +10,7 @@ import { advanceScanState, getScanState, type ScanStateItem } from '../store/sca
 import { differingEntries } from '../store/tree-diff.ts';
 import { putEvents } from '../store/events.ts';
 import { triageNewEvents } from './triage-new-events.ts';
+import { raiseScanAlerts } from './raise-scan-alerts.ts';
 
 export interface IngestMessage {
   tenantId: string;
@@ -40,6 +41,9 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
     const counts = await ingestPolicy(tenantId, scan, server, policy, result, now);
     for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += counts[key];
   }
+  // The events are stored: record the scan's alert digest and wake the alerts worker (before the scan completes,
+  // so a crash here is retried with the ingest).
+  await raiseScanAlerts(tenantId, scan, server, [...policies.values()], totals.added + totals.modified + totals.removed + totals.renamed, now);
   await scans.update(tenantId, scanId, { set: { status: 'completed', completedAt: now.toISOString(), stats: { filesScanned, ...totals } } }, whileOpen);
   await removeFromInbox(tenantId, server.id, [scanId]);
   logger.info('scan ingested', { tenantId, scanId, ...totals, filesScanned });

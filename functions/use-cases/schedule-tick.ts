@@ -1,17 +1,20 @@
 import { dueSlot } from '../domain/schedule.ts';
 import { enqueueMany } from '../queues/enqueue.ts';
-import { scanDispatchQueue } from '../queues/queues.ts';
+import { alertsQueue, scanDispatchQueue } from '../queues/queues.ts';
 import type { MessageOf } from '../queues/define-queue.ts';
 import { logger } from '../shared/logger.ts';
 import { listGroups } from '../store/groups.ts';
 import { listTenantIds } from '../store/tenants.ts';
+import { wakeAlertDigests, type AlertMessage } from './wake-alert-digests.ts';
 
 /**
  * What the minute tick does: decide which server groups have a scan slot due at `now` and hand each to
- * the scan-dispatch queue; the fan-out to servers happens there, in parallel.
+ * the scan-dispatch queue (the fan-out to servers happens there, in parallel); and wake the alert digests
+ * whose time has come (real-time windows that ended, held-back summaries, wake-ups a crash lost).
  */
 export async function scheduleTick(now: Date): Promise<void> {
   const due: MessageOf<typeof scanDispatchQueue>[] = [];
+  const alerts: AlertMessage[] = [];
   let cursor: string | undefined;
   do {
     const page = await listTenantIds(cursor);
@@ -20,9 +23,11 @@ export async function scheduleTick(now: Date): Promise<void> {
         const slot = dueSlot(group.scanSchedule, now, group.lastScheduledSlot);
         if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString(), kind: 'scheduled' });
       }
+      alerts.push(...(await wakeAlertDigests(tenantId, now)));
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   if (due.length) await enqueueMany(scanDispatchQueue, due);
-  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length });
+  if (alerts.length) await enqueueMany(alertsQueue, alerts);
+  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length, alertDigestsWoken: alerts.length });
 }
