@@ -14,8 +14,12 @@ export type DigestKind = 'scan' | 'window' | 'held-back' | 'test';
 export interface DigestItem {
   id: string;
   kind: DigestKind;
-  /** `open`: a real-time window still taking scans; `closed`: its content is fixed; `done`: every mail is out. */
-  status: 'open' | 'closed' | 'done';
+  /**
+   * `open`: a real-time window still taking scans; `closed`: its content is fixed; `done`: every mail is out;
+   * `parked`: a mail was refused on the queue's last attempt: its message waits in the DLQ (a redrive
+   * sends what is left), and the tick no longer wakes it.
+   */
+  status: 'open' | 'closed' | 'done' | 'parked';
   createdAt: string;
   /** scan and window: the server, and the group whose alert profiles are told (as at ingest). */
   serverId?: string;
@@ -153,6 +157,11 @@ export async function rescheduleDigest(tenantId: string, digestId: string, wakeA
 /** Every mail of the digest is out: it leaves the pending index. */
 export async function finishDigest(tenantId: string, digestId: string): Promise<void> {
   await digests.update(tenantId, digestId, { set: { status: 'done' }, remove: ['wakeAt', 'gsi1pk', 'gsi1sk'] });
+}
+
+/** A mail was refused on the last attempt: out of the pending index, left to the DLQ and its redrive. */
+export async function parkDigest(tenantId: string, digestId: string): Promise<void> {
+  await digests.update(tenantId, digestId, { set: { status: 'parked' }, remove: ['wakeAt', 'gsi1pk', 'gsi1sk'] });
 }
 
 /** Pending digests whose wake time is at or before `until`. */

@@ -18,7 +18,9 @@ import {
   markCounted,
   markSent,
   markUnconfirmed,
+  parkDigest,
   readDigest,
+  rescheduleDigest,
   releaseSend,
   sendId,
   type DecisionItem,
@@ -32,13 +34,20 @@ import { eventsOfScan } from '../store/events.ts';
 import { getGroup } from '../store/groups.ts';
 import { getPolicies } from '../store/policies.ts';
 import { getTenant } from '../store/tenants.ts';
-import type { AlertMessage } from './wake-alert-digests.ts';
+import { DIGEST_RETRY_SPAN_MS, type AlertMessage } from './wake-alert-digests.ts';
 
 /**
  * A claim older than this belongs to a worker that died between claiming a mail and hearing back from the
  * transport (two worker timeouts: no live worker holds a claim that long).
  */
 const CLAIM_LEASE_MS = 2 * alertsQueue.workerTimeoutSeconds * 1000;
+
+export interface DeliveryOptions {
+  /** The transport; default the configured one (MAIL_TRANSPORT). */
+  mailer?: Mailer | undefined;
+  /** This is the queue's last delivery of the message: a refused mail parks the digest for the DLQ. */
+  lastAttempt?: boolean | undefined;
+}
 
 /** One profile's mail of a digest, to each of its recipients. */
 interface ProfileMail {
@@ -64,9 +73,9 @@ export class MailRefusedError extends AggregateError {
  *   found later still `sending` is the crash window (the worker died between the claim and the transport's
  *   answer): the mail may have gone, so it is not sent again; it is marked `unconfirmed` and logged as an error.
  * A refused mail drops its claim and fails this message (after the other recipients were served), so the
- * queue retries it, and after maxReceiveCount it waits in the DLQ.
+ * queue retries it; refused on the last attempt, the digest is parked and its message waits in the DLQ.
  */
-export async function sendAlertDigest({ tenantId, digestId }: AlertMessage, now = new Date(), mailer?: Mailer): Promise<void> {
+export async function sendAlertDigest({ tenantId, digestId }: AlertMessage, now = new Date(), options: DeliveryOptions = {}): Promise<void> {
   const state = await readDigest(tenantId, digestId);
   if (!state || state.digest.status === 'done') return;
   // A real-time window takes no more scans from here on (a late one is mailed on its own).
@@ -76,8 +85,13 @@ export async function sendAlertDigest({ tenantId, digestId }: AlertMessage, now 
   const limit = tenant.settings.alertMailsPerProfilePerHour ?? DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR;
 
   const mails = await mailsOf(tenantId, digest, state, limit, now);
-  const { settled, refused } = await deliver(tenantId, digest.id, mails, state.sends, now, mailer ?? (await getMailer()));
-  if (refused.length) throw new MailRefusedError(digest.id, refused);
+  const { settled, refused } = await deliver(tenantId, digest.id, mails, state.sends, now, options.mailer ?? (await getMailer()));
+  if (refused.length) {
+    // The queue retries the message; the tick keeps out of it meanwhile, and for good once it is in the DLQ.
+    if (options.lastAttempt) await parkDigest(tenantId, digest.id);
+    else await rescheduleDigest(tenantId, digest.id, new Date(now.getTime() + DIGEST_RETRY_SPAN_MS).toISOString());
+    throw new MailRefusedError(digest.id, refused);
+  }
   // A claim of a worker still at work: it finishes the digest, or the tick wakes it again later.
   if (settled) await finishDigest(tenantId, digest.id);
 }

@@ -1,15 +1,20 @@
 import { alertsQueue } from '../queues/queues.ts';
-import type { MessageOf } from '../queues/define-queue.ts';
+import { visibilityTimeoutSeconds, type MessageOf } from '../queues/define-queue.ts';
 import { dueDigests, rescheduleDigest } from '../store/alert-digests.ts';
 
 export type AlertMessage = MessageOf<typeof alertsQueue>;
 
+const VISIBILITY_MS = visibilityTimeoutSeconds(alertsQueue) * 1000;
+
 /**
  * How long after a digest's wake-up it is woken again if it is still not done: longer than the alerts
- * queue's visibility timeout (six times the worker's timeout), so a message still in flight is not doubled,
- * while one that a crash dropped is sent again by the next tick after that.
+ * queue's visibility timeout, so a message still in flight is not doubled, while one that a crash dropped
+ * is sent again by the next tick after that.
  */
-export const DIGEST_REWAKE_MS = 6 * alertsQueue.workerTimeoutSeconds * 1000 + 60_000;
+export const DIGEST_REWAKE_MS = VISIBILITY_MS + 60_000;
+
+/** After a refused mail, the queue's own retries (maxReceiveCount deliveries) own the digest this long. */
+export const DIGEST_RETRY_SPAN_MS = alertsQueue.maxReceiveCount * VISIBILITY_MS + 60_000;
 
 /** The wake time of a digest woken at `now`. */
 export const nextWake = (now: Date): string => new Date(now.getTime() + DIGEST_REWAKE_MS).toISOString();
