@@ -1,6 +1,6 @@
 import type { HeldBack } from '../domain/alert-mail.ts';
 import { alertKeys } from './keys.ts';
-import { putItem, queryAll, updateItem } from './db.ts';
+import { getItem, putItem, queryAll, updateItem } from './db.ts';
 
 /**
  * Flood control of one alert profile in one UTC hour, in one small item: how many digests it mailed, and
@@ -57,4 +57,9 @@ export async function claimHeldBack(tenantId: string, profileId: string, hour: s
   if (!claimed?.heldChanges) return undefined;
   const servers = await queryAll(alertKeys.heldBackServers(tenantId, profileId, hour));
   return { changes: claimed.heldChanges, critical: (claimed.heldCritical ?? 0) > 0, since: claimed.heldSince ?? hour, servers: Math.max(1, servers.length) };
+}
+
+/** Which digest claimed the report of an hour's held-back changes, if any. */
+export async function heldBackReporter(tenantId: string, profileId: string, hour: string): Promise<string | undefined> {
+  return (await getItem<QuotaItem>(alertKeys.alertQuota(tenantId, profileId, hour), true))?.reportedBy;
 }

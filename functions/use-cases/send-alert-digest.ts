@@ -28,7 +28,7 @@ import {
   type DigestState,
   type SendItem,
 } from '../store/alert-digests.ts';
-import { claimHeldBack, holdBack, takeMailSlot } from '../store/alert-quota.ts';
+import { claimHeldBack, heldBackReporter, holdBack, takeMailSlot } from '../store/alert-quota.ts';
 import { getAlertProfile, getAlertProfiles } from '../store/alert-profiles.ts';
 import { eventsOfScan } from '../store/events.ts';
 import { getGroup } from '../store/groups.ts';
@@ -159,8 +159,10 @@ async function alertingChanges(tenantId: string, digest: DigestItem): Promise<Ev
  */
 async function decide(tenantId: string, digest: DigestItem, profile: AlertProfile, limit: number, now: Date): Promise<DecisionItem> {
   const hour = hourOf(now);
-  const send = await takeMailSlot(tenantId, profile.id, hour.toISOString(), limit);
-  const held = send ? await claimHeldBack(tenantId, profile.id, addHours(hour, -1).toISOString(), digest.id) : undefined;
+  const previous = addHours(hour, -1).toISOString();
+  // A crashed attempt that took a mail and claimed the last hour's summary must send it: no one else will.
+  const send = (await takeMailSlot(tenantId, profile.id, hour.toISOString(), limit)) || (await heldBackReporter(tenantId, profile.id, previous)) === digest.id;
+  const held = send ? await claimHeldBack(tenantId, profile.id, previous, digest.id) : undefined;
   const decision: DecisionItem = {
     digestId: digest.id,
     profileId: profile.id,

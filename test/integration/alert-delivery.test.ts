@@ -15,6 +15,7 @@ let mailerFor: typeof import('../../functions/shared/mailer.ts').mailerFor;
 let sendAlertDigest: typeof import('../../functions/use-cases/send-alert-digest.ts').sendAlertDigest;
 let MailRefusedError: typeof import('../../functions/use-cases/send-alert-digest.ts').MailRefusedError;
 let store: typeof import('../../functions/store/alert-digests.ts');
+let quota: typeof import('../../functions/store/alert-quota.ts');
 let putEvents: typeof import('../../functions/store/events.ts').putEvents;
 let wake: typeof import('../../functions/use-cases/wake-alert-digests.ts');
 let raiseScanAlerts: typeof import('../../functions/use-cases/raise-scan-alerts.ts').raiseScanAlerts;
@@ -65,6 +66,7 @@ beforeAll(async () => {
   ({ mailerFor } = await import('../../functions/shared/mailer.ts'));
   ({ sendAlertDigest, MailRefusedError } = await import('../../functions/use-cases/send-alert-digest.ts'));
   store = await import('../../functions/store/alert-digests.ts');
+  quota = await import('../../functions/store/alert-quota.ts');
   ({ putEvents } = await import('../../functions/store/events.ts'));
   wake = await import('../../functions/use-cases/wake-alert-digests.ts');
   ({ raiseScanAlerts } = await import('../../functions/use-cases/raise-scan-alerts.ts'));
@@ -236,6 +238,29 @@ describe('flood control across hours', () => {
       // The hour's own summary, due at 11:00, finds it reported and sends nothing.
       await stack.tick(eleven);
       expect(await mailsTo('flood@example.com')).toHaveLength(2);
+    } finally {
+      await stack.api('PATCH', '/v1/settings', { key: admin, body: { alertMailsPerProfilePerHour: 20 } });
+    }
+  });
+});
+
+describe('flood control in the crash window', () => {
+  it('a digest whose crashed attempt took the last mail of the hour and claimed the held-back summary still sends it', async () => {
+    await stack.api('PATCH', '/v1/settings', { key: admin, body: { alertMailsPerProfilePerHour: 1 } });
+    try {
+      const group = await groupWith(['crash-flood@example.com']);
+      const digest = await scanOf(group, ['/etc/after-crash']);
+      const nine = '2031-05-06T09:00:00.000Z';
+      const ten = '2031-05-06T10:00:00.000Z';
+      await quota.holdBack(tenantId, group.profileId, nine, { changes: 4, critical: 0, serverId: 'srv_elsewhere', at: '2031-05-06T09:30:00.000Z' });
+      // What the crashed attempt did before it could record its decision:
+      expect(await quota.takeMailSlot(tenantId, group.profileId, ten, 1)).toBe(true);
+      expect(await quota.claimHeldBack(tenantId, group.profileId, nine, digest.digestId)).toMatchObject({ changes: 4, servers: 1 });
+
+      await sendAlertDigest({ tenantId, digestId: digest.digestId }, new Date('2031-05-06T10:10:00Z'));
+      const mails = await mailsTo('crash-flood@example.com');
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.text).toContain('and 4 more changes on 1 server since 09:30 UTC');
     } finally {
       await stack.api('PATCH', '/v1/settings', { key: admin, body: { alertMailsPerProfilePerHour: 20 } });
     }
