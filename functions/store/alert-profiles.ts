@@ -16,8 +16,4 @@ export function listAlertProfiles(tenantId: string, page: PageRequest): Promise<
 }
 
 /** Several profiles by id (a group has a few), in the order asked; missing ids are absent. */
-export async function getAlertProfiles(tenantId: string, profileIds: readonly string[]): Promise<AlertProfile[]> {
-  if (profileIds.length === 0) return [];
-  const found = new Map((await alertProfiles.getMany(tenantId, profileIds)).map((p) => [p.id, p]));
-  return profileIds.flatMap((id) => found.get(id) ?? []);
-}
+export const getAlertProfiles = (tenantId: string, profileIds: readonly string[]): Promise<AlertProfile[]> => alertProfiles.getMany(tenantId, profileIds);

@@ -180,5 +180,8 @@ export const alertKeys = {
   heldBackServers: (tenantId: string, profileId: string, hour: string) => ({ pk: `${t(tenantId)}#AQ#${profileId}#${hour}`, skPrefix: 'SRV#' }),
 } as const;
 
+/** One string per primary key, to find an item by its key in a Map. */
+export const keyString = (key: Key): string => `${key.pk}\u0000${key.sk}`;
+
 /** The primary key attributes of an item. */
 export const keyOf = (item: Record<string, unknown>): Key => ({ pk: item[TABLE_KEY.partitionKey] as string, sk: item[TABLE_KEY.sortKey] as string });
