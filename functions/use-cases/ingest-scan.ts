@@ -43,7 +43,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
   }
   // The events are stored: record the scan's alert digest and wake the alerts worker (before the scan completes,
   // so a crash here is retried with the ingest).
-  await raiseScanAlerts(tenantId, scan, server, [...policies.values()], totals.added + totals.modified + totals.removed + totals.renamed, now);
+  await raiseScanAlerts(tenantId, scan, server, [...policies.values()], totals, now);
   await scans.update(tenantId, scanId, { set: { status: 'completed', completedAt: now.toISOString(), stats: { filesScanned, ...totals } } }, whileOpen);
   await removeFromInbox(tenantId, server.id, [scanId]);
   logger.info('scan ingested', { tenantId, scanId, ...totals, filesScanned });

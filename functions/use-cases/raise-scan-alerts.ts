@@ -8,7 +8,11 @@ import { createDigest, joinWindow } from '../store/alert-digests.ts';
 import { getGroup } from '../store/groups.ts';
 import type { ScanItem } from '../store/scans.ts';
 import type { ServerItem } from '../store/servers.ts';
+import type { ScanStats } from '../model/scan.ts';
 import { nextWake } from './wake-alert-digests.ts';
+
+/** What the scan changed, by change type. */
+type ChangeCounts = Omit<ScanStats, 'filesScanned'>;
 
 /**
  * After a scan's events are stored (and before the scan is marked completed, so a crash re-runs this with
@@ -17,8 +21,8 @@ import { nextWake } from './wake-alert-digests.ts';
  * recorded when nothing changed, when no target of its policies alerts, or when the server's group has no
  * alert profile. Safe to repeat: the digest id derives from the scan, joining a window twice adds nothing.
  */
-export async function raiseScanAlerts(tenantId: string, scan: ScanItem, server: ServerItem, policies: readonly Policy[], changes: number, now: Date): Promise<void> {
-  if (changes === 0 || !scan.detectedAt) return;
+export async function raiseScanAlerts(tenantId: string, scan: ScanItem, server: ServerItem, policies: readonly Policy[], changes: ChangeCounts, now: Date): Promise<void> {
+  if (changes.added + changes.modified + changes.removed + changes.renamed === 0 || !scan.detectedAt) return;
   if (!policies.some((p) => p.targets.some((t) => t.alert))) return;
   const group = await getGroup(tenantId, server.groupId);
   if (!group?.alertProfileIds.length) return;

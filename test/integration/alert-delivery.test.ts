@@ -274,7 +274,7 @@ describe('real-time windows', () => {
     const server = { id: 'srv_test900', hostname: 'host-900', groupId: group.groupId } as Parameters<typeof raiseScanAlerts>[2];
     const policies = [(await stack.api('GET', `/v1/policies/${policyId}`, { key: admin })).json];
     const raise = async (scan: { scanId: string; detectedAt: string }) =>
-      raiseScanAlerts(tenantId, { id: scan.scanId, kind: 'real-time', detectedAt: scan.detectedAt } as Parameters<typeof raiseScanAlerts>[1], server, policies, 1, new Date());
+      raiseScanAlerts(tenantId, { id: scan.scanId, kind: 'real-time', detectedAt: scan.detectedAt } as Parameters<typeof raiseScanAlerts>[1], server, policies, { added: 0, modified: 1, removed: 0, renamed: 0 }, new Date());
 
     const first = await scanOf(group, ['/etc/rt-1'], { detectedAt: new Date(start.getTime() + 1000), server: 900, digest: false });
     const second = await scanOf(group, ['/etc/rt-2'], { detectedAt: new Date(start.getTime() + 2000), server: 900, digest: false });
