@@ -15,6 +15,8 @@ import type { Mail } from '../../functions/local/stack.ts';
 let stack: TestStack;
 const root = mkdtempSync(join(tmpdir(), 'dw-alerts-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Tests that run the agent several times: room for a busy 2-core machine (no timing is asserted). */
+const SLOW = 150_000;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -165,7 +167,7 @@ describe('a scan with critical and normal changes', () => {
     const quiet = await scan(web);
     expect(quiet.modified).toBe(1);
     expect((await stack.mail()).length).toBe(count + 2);
-  });
+  }, SLOW);
 });
 
 
@@ -183,7 +185,7 @@ describe('headers', () => {
     // Had the CR/LF reached the header block, the subject would end at "web-2" and Bcc would be a header.
     expect(mails[0]!.subject).toBe('[normal] web-2 Bcc: x@evil.example: 1 change (1 modified)');
     expect((await stack.mail()).some((m) => m.to.some((to) => to.includes('evil')))).toBe(false);
-  });
+  }, SLOW);
 });
 
 describe('flood control', () => {
@@ -219,7 +221,7 @@ describe('flood control', () => {
     expect(next[0]!.text).toContain('sends at most 1 mail an hour');
     await stack.tick(new Date(nextHour.getTime() + 60_000));
     expect(await mailSince(before + 2)).toEqual([]);
-  });
+  }, SLOW);
 });
 
 describe('real-time changes', () => {
@@ -231,13 +233,13 @@ describe('real-time changes', () => {
     const agent = startAgent(['run'], { stateDir: rt.stateDir });
     let events: { path: string; scanId: string; detectedAt: string }[] = [];
     try {
-      for (let i = 0; i < 100 && !/watching policy/.test(agent.stderr()); i++) await sleep(100);
+      for (let i = 0; i < 300 && !/watching policy/.test(agent.stderr()); i++) await sleep(100);
       expect(agent.stderr()).toMatch(/watching policy/);
       const seen = async () => (await stack.api('GET', `/v1/events?serverId=${rt.serverId}`, { key: t.admin })).json.items as typeof events;
       writeFileSync(join(rt.dir, 'etc/a.conf'), 'a=2\n');
-      for (let i = 0; i < 100 && (await seen()).length < 1; i++) await sleep(100);
+      for (let i = 0; i < 300 && (await seen()).length < 1; i++) await sleep(100);
       writeFileSync(join(rt.dir, 'bin/tool'), 'tool v2\n');
-      for (let i = 0; i < 100 && (await seen()).length < 2; i++) await sleep(100);
+      for (let i = 0; i < 300 && (await seen()).length < 2; i++) await sleep(100);
       events = await seen();
       expect(new Set(events.map((e) => e.scanId)).size).toBe(2);
     } finally {
@@ -259,5 +261,5 @@ describe('real-time changes', () => {
     const text = mails.map((m) => m.text).join('\n');
     expect(text).toContain(join(rt.dir, 'etc/a.conf'));
     expect(text).toContain(join(rt.dir, 'bin/tool'));
-  });
+  }, SLOW);
 });
