@@ -19,6 +19,7 @@ import { labelRoutes } from './routes/labels.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { labelHistoryRoutes } from './routes/label-history.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { alertProfileRoutes } from './routes/alert-profiles.ts';
 
 /**
  * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Request id and access log
@@ -30,7 +31,7 @@ export const app = newRouter();
 app.use('*', requestId({ headerName: 'X-Request-Id' }));
 app.use('*', accessLog);
 
-for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, recommendationRoutes, policyRoutes, policyImportRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, settingsRoutes, agentRoutes]) {
+for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, recommendationRoutes, policyRoutes, policyImportRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, settingsRoutes, alertProfileRoutes, agentRoutes]) {
   app.route('/', routes);
 }
 

@@ -114,7 +114,7 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
       }),
     );
     const endpoints = { dynamodb: store.endpoint, sqs: queues.endpoint, smtp: `smtp://127.0.0.1:${mailSink.port}` };
-    setEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_SQS: endpoints.sqs, MAIL_TRANSPORT: endpoints.smtp });
+    setEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_SQS: endpoints.sqs, MAIL_TRANSPORT: endpoints.smtp, CONSOLE_URL: http.url });
     for (const q of QUEUES) {
       process.env[queueUrlEnv(q.name)] = queues.urls[q.name];
       // Sweeps of lost messages wait one visibility timeout: the local one, seconds rather than minutes.

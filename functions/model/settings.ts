@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR } from '../domain/alert-timing.ts';
 import { DayOfWeekSchema, HhMmSchema } from './enums.ts';
 
 /** Tenant settings (CONTRACT "GET/PATCH /v1/settings"). */
@@ -8,6 +9,9 @@ export const SettingsSchema = z
     weeklyReport: z.object({ dayOfWeek: DayOfWeekSchema, time: HhMmSchema }),
     eventRetentionDays: z.number().int(),
     agentCheckInIntervalSeconds: z.number().int().openapi({ description: 'How often agents check in (default 300).' }),
+    alertMailsPerProfilePerHour: z.number().int().openapi({
+      description: 'Flood control: digests one alert profile mails per hour (default 20); the rest is held back and summed up in its next mail.',
+    }),
   })
   .openapi('Settings');
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -19,6 +23,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   labeledEventSyncIntervalMinutes: 30,
   weeklyReport: { dayOfWeek: 'sunday', time: '00:00' },
   eventRetentionDays: 90,
+  alertMailsPerProfilePerHour: DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR,
 };
 
 export const DEFAULT_CHECK_IN_SECONDS = 300;

@@ -55,7 +55,22 @@ export const labelCleanupQueue = defineQueue({
   batchSize: 1,
 });
 
-export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue] as const;
+/**
+ * One message per alert digest to mail (a scan's alerting changes, a real-time window, a held-back summary, a
+ * test): a wake-up only, the digest in the table is the truth, so ingest, the API and the schedule tick's
+ * sweep may all send it and a duplicate changes nothing.
+ */
+export const alertsQueue = defineQueue({
+  name: 'alerts',
+  message: z.strictObject({ tenantId: id, digestId: id }),
+  worker: 'functions/workers/alerts.worker.ts',
+  senders: ['scan-ingest', 'api', 'schedule'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 60,
+  batchSize: 10,
+});
+
+export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue] as const;
 
 export type AnyQueue = (typeof QUEUES)[number];
 export type QueueName = AnyQueue['name'];

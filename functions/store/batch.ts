@@ -1,7 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
 import type { Item } from './db.ts';
-import type { Key } from './keys.ts';
+import { keyString, type Key } from './keys.ts';
 
 /**
  * BatchWriteItem and BatchGetItem with what every caller needs and nobody should write twice: requests of
@@ -66,7 +66,7 @@ export function batchPut(items: readonly Item[], options?: BatchOptions): Promis
 /** Reads every key that exists (duplicates read once); order is not kept. */
 export async function batchGet<T = Item>(keys: readonly Key[], options: BatchOptions & { projection?: readonly string[] } = {}): Promise<T[]> {
   const { doc, table } = getDb();
-  const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   const found: T[] = [];
   await inParallel(chunk(unique, BATCH_GET_SIZE), options.parallel ?? 4, async (part) => {
     let pending: Key[] = part;

@@ -62,6 +62,8 @@ export async function deleteItem(key: Key, condition: Condition | null = ifExist
 /** What an update changes: top-level attributes only; names and values are placeheld for you. */
 export interface Changes {
   set?: Item;
+  /** Set only where the attribute is missing (`if_not_exists`): first writer wins, retries change nothing. */
+  setIfMissing?: Item;
   /** Atomic counters, or elements added to a string set (`ADD`). */
   add?: Record<string, number | ReadonlySet<string>>;
   remove?: readonly string[];
@@ -88,8 +90,13 @@ export async function updateItem<T = Item>(key: Key, changes: Changes, condition
     values[placeholder] = v;
     return placeholder;
   };
-  const set = Object.entries(changes.set ?? {}).filter(([, v]) => v !== undefined);
-  if (set.length) clauses.push(`SET ${set.map(([a, v]) => `${name(a)} = ${value(v)}`).join(', ')}`);
+  const set = Object.entries(changes.set ?? {}).filter(([, v]) => v !== undefined).map(([a, v]) => `${name(a)} = ${value(v)}`);
+  for (const [a, v] of Object.entries(changes.setIfMissing ?? {})) {
+    if (v === undefined) continue;
+    const placeholder = name(a);
+    set.push(`${placeholder} = if_not_exists(${placeholder}, ${value(v)})`);
+  }
+  if (set.length) clauses.push(`SET ${set.join(', ')}`);
   const add = Object.entries(changes.add ?? {});
   if (add.length) clauses.push(`ADD ${add.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
   if (changes.remove?.length) clauses.push(`REMOVE ${changes.remove.map(name).join(', ')}`);

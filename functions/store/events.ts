@@ -2,7 +2,7 @@ import type { Event, EventLabel } from '../model/event.ts';
 import type { ChangeType, Severity } from '../model/enums.ts';
 import { keys, triageKeys } from './keys.ts';
 import { defineEntity } from './entity.ts';
-import { getItem, type Condition, type Item, type Page, type PageRequest } from './db.ts';
+import { getItem, queryAll, type Condition, type Item, type Page, type PageRequest } from './db.ts';
 import { batchGet, batchPut } from './batch.ts';
 import { listNewestFirst, timeBound } from './newest-first.ts';
 
@@ -141,4 +141,17 @@ async function listByLabel(tenantId: string, filter: EventFilter, page: PageRequ
   const found = await getEvents(tenantId, out.items.map((m) => m.eventId as string));
   const items = found.filter((event) => (filter.labelId ? event.labels.some((l) => l.labelId === filter.labelId) : event.labels.length === 0));
   return { items, nextCursor: out.nextCursor };
+}
+
+/**
+ * Every event of one scan, read consistently from the table (not an index, which may lag the ingest that
+ * just wrote them): the scan's events share its detectedAt, the time their ids start with, so each shard
+ * is read over that one millisecond only.
+ */
+export async function eventsOfScan(tenantId: string, scanId: string, detectedAt: string): Promise<Event[]> {
+  const scanOnly: Condition = { expression: '#scanId = :scanId', names: { '#scanId': 'scanId' }, values: { ':scanId': scanId } };
+  const from = timeBound('EV#evt_', detectedAt, false);
+  const to = timeBound('EV#evt_', detectedAt, true);
+  const shards = await Promise.all(keys.eventShards(tenantId).map((pk) => queryAll<Item>({ pk, from, to, filter: scanOnly, consistent: true })));
+  return shards.flat().map(eventOf);
 }

@@ -23,6 +23,18 @@ import { TABLE_KEY } from './table.ts';
  * | label record | T#t#LH#k                | LH#id         | T#t#POL#p#LH#k / LH#id        | T#t#LBL#l#LH#k / LH#id     | T#t#NOTIFY#k / LH#id (until synced) |
  * | record seq   | T#t                     | LHSEQ         |                               |                            |                           |
  * | day counters | T#t#DASH                | DAY#d#kk      |                               |                            |                           |
+ * | alert profile| T#t                     | ALERTPROFILE#a|                               |                            |                           |
+ * | alert digest | T#t#DIGEST#d            | DIGEST        | T#t#DIGESTS / wakeAt#d        |                            |                           |
+ * | its decision | T#t#DIGEST#d            | PROFILE#a     |                               |                            |                           |
+ * | its send     | T#t#DIGEST#d            | SEND#a#email  |                               |                            |                           |
+ * | alert quota  | T#t#AQ#a#hour           | QUOTA         |                               |                            |                           |
+ * | held back    | T#t#AQ#a#hour           | SRV#s         |                               |                            |                           |
+ *
+ * An alert digest (one server's alerting changes of one scan or real-time window, or a held-back summary,
+ * or a test mail) keeps everything about its delivery in its own partition: the digest, one decision per
+ * alert profile (sent or held back) and one claim per recipient, read in one Query. Only pending digests
+ * are in gsi1 (sparse), by the time the schedule tick should (re)send them. Flood control counts per
+ * profile and UTC hour in a small partition of its own.
  *
  * `k` is a write shard, 0..SHARDS-1, derived from the item's id: a tenant's scans and events are written
  * across SHARDS partitions instead of one (docs/data-model.md has the arithmetic), and lists read the
@@ -158,6 +170,33 @@ export const triageKeys = {
   dayCounters: (tenantId: string, day: string, serverShard: number): Key => ({ pk: `${t(tenantId)}#DASH`, sk: `DAY#${day}#${String(serverShard).padStart(2, '0')}` }),
   dayCounterRange: (tenantId: string, fromDay: string, toDay: string) => ({ pk: `${t(tenantId)}#DASH`, from: `DAY#${fromDay}#`, to: `DAY#${toDay}#~` }),
 } as const;
+
+/** Alert profile and alert mail keys (alert-profiles.ts, alert-digests.ts, alert-quota.ts). */
+export const alertKeys = {
+  alertProfile: (tenantId: string, profileId: string): Key => ({ pk: t(tenantId), sk: `ALERTPROFILE#${profileId}` }),
+  alertProfiles: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'ALERTPROFILE#' }),
+
+  /** The partition of one alert digest: the digest, its decision per profile, its send per recipient. */
+  digestPartition: (tenantId: string, digestId: string) => `${t(tenantId)}#DIGEST#${digestId}`,
+  digest: (tenantId: string, digestId: string): Key => ({ pk: alertKeys.digestPartition(tenantId, digestId), sk: 'DIGEST' }),
+  digestDecision: (tenantId: string, digestId: string, profileId: string): Key => ({ pk: alertKeys.digestPartition(tenantId, digestId), sk: `PROFILE#${profileId}` }),
+  digestSend: (tenantId: string, digestId: string, profileId: string, recipient: string): Key => ({
+    pk: alertKeys.digestPartition(tenantId, digestId),
+    sk: `SEND#${profileId}#${recipient}`,
+  }),
+  /** A pending digest in gsi1, by the time the schedule tick should wake it (sparse: removed once sent). */
+  pendingDigestIndex: (tenantId: string, digest: { id: string; wakeAt: string }) => ({ gsi1pk: `${t(tenantId)}#DIGESTS`, gsi1sk: `${digest.wakeAt}#${digest.id}` }),
+  /** Pending digests whose wake time is at or before `until` (ISO). */
+  dueDigests: (tenantId: string, until: string) => ({ index: 'gsi1' as const, pk: `${t(tenantId)}#DIGESTS`, from: '0', to: `${until}#~` }),
+
+  /** Flood control of one alert profile in one UTC hour (`hour` is its ISO start). */
+  alertQuota: (tenantId: string, profileId: string, hour: string): Key => ({ pk: `${t(tenantId)}#AQ#${profileId}#${hour}`, sk: 'QUOTA' }),
+  heldBackServer: (tenantId: string, profileId: string, hour: string, serverId: string): Key => ({ pk: `${t(tenantId)}#AQ#${profileId}#${hour}`, sk: `SRV#${serverId}` }),
+  heldBackServers: (tenantId: string, profileId: string, hour: string) => ({ pk: `${t(tenantId)}#AQ#${profileId}#${hour}`, skPrefix: 'SRV#' }),
+} as const;
+
+/** One string per primary key, to find an item by its key in a Map. */
+export const keyString = (key: Key): string => `${key.pk}\u0000${key.sk}`;
 
 /** The primary key attributes of an item. */
 export const keyOf = (item: Record<string, unknown>): Key => ({ pk: item[TABLE_KEY.partitionKey] as string, sk: item[TABLE_KEY.sortKey] as string });

@@ -11,6 +11,7 @@ import { differingEntries } from '../store/tree-diff.ts';
 import { putEvents } from '../store/events.ts';
 import { triageNewEvents } from './triage-new-events.ts';
 import { releaseTurn, takeTurn, WaitingForTurnError } from './ingest-order.ts';
+import { raiseScanAlerts } from './raise-scan-alerts.ts';
 
 export interface IngestMessage {
   tenantId: string;
@@ -56,6 +57,9 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
     }
     for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += counts[key];
   }
+  // The events are stored: record the scan's alert digest and wake the alerts worker (before the scan completes,
+  // so a crash here is retried with the ingest).
+  await raiseScanAlerts(tenantId, scan, server, [...policies.values()], totals, now);
   await completeIngest(tenantId, scan, { filesScanned, ...totals }, now);
   return 'completed';
 }

@@ -1,4 +1,4 @@
-import { enqueueMany, visibilityTimeoutSeconds } from '../queues/enqueue.ts';
+import { deployedVisibilityTimeoutSeconds, enqueueMany } from '../queues/enqueue.ts';
 import { scanIngestQueue } from '../queues/queues.ts';
 import { logger } from '../shared/logger.ts';
 import { awaitsIngest, listScansAwaitingIngest, markIngestEnqueued } from '../store/scans.ts';
@@ -15,7 +15,7 @@ const PER_SHARD = 100;
  * Answers how many scans it re-drove.
  */
 export async function redriveIngests(tenantId: string, now: Date): Promise<number> {
-  const before = new Date(now.getTime() - visibilityTimeoutSeconds(scanIngestQueue) * 1000).toISOString();
+  const before = new Date(now.getTime() - deployedVisibilityTimeoutSeconds(scanIngestQueue) * 1000).toISOString();
   // The index is eventually consistent: a scan completed a moment ago may still be listed; the ingest skips it.
   const stuck = (await listScansAwaitingIngest(tenantId, before, PER_SHARD)).filter(awaitsIngest);
   if (stuck.length === 0) return 0;

@@ -1,19 +1,22 @@
 import { dueSlot } from '../domain/schedule.ts';
 import { enqueueMany } from '../queues/enqueue.ts';
-import { scanDispatchQueue } from '../queues/queues.ts';
+import { alertsQueue, scanDispatchQueue } from '../queues/queues.ts';
 import type { MessageOf } from '../queues/define-queue.ts';
 import { logger } from '../shared/logger.ts';
 import { listGroups } from '../store/groups.ts';
 import { listTenantIds } from '../store/tenants.ts';
 import { redriveIngests } from './redrive-ingests.ts';
+import { wakeAlertDigests, type AlertMessage } from './wake-alert-digests.ts';
 
 /**
  * What the minute tick does: decide which server groups have a scan slot due at `now` and hand each to
- * the scan-dispatch queue (the fan-out to servers happens there, in parallel), and sweep each tenant for
- * work whose message was lost (the table is the truth, the queue a wake-up: docs/architecture.md).
+ * the scan-dispatch queue (the fan-out to servers happens there, in parallel); sweep each tenant for work
+ * whose message was lost (the table is the truth, the queue a wake-up: docs/architecture.md); and wake the
+ * alert digests whose time has come (real-time windows that ended, held-back summaries, lost wake-ups).
  */
 export async function scheduleTick(now: Date): Promise<void> {
   const due: MessageOf<typeof scanDispatchQueue>[] = [];
+  const alerts: AlertMessage[] = [];
   let ingestsRedriven = 0;
   let cursor: string | undefined;
   do {
@@ -24,9 +27,11 @@ export async function scheduleTick(now: Date): Promise<void> {
         if (slot) due.push({ tenantId, groupId: group.id, slot: slot.toISOString(), kind: 'scheduled' });
       }
       ingestsRedriven += await redriveIngests(tenantId, now);
+      alerts.push(...(await wakeAlertDigests(tenantId, now)));
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   if (due.length) await enqueueMany(scanDispatchQueue, due);
-  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length, ingestsRedriven });
+  if (alerts.length) await enqueueMany(alertsQueue, alerts);
+  logger.info('schedule tick', { time: now.toISOString(), groupsDue: due.length, ingestsRedriven, alertDigestsWoken: alerts.length });
 }

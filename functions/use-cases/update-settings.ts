@@ -1,12 +1,12 @@
 import { NotFoundError } from '../shared/problem.ts';
-import type { Settings } from '../model/settings.ts';
+import { DEFAULT_SETTINGS, type Settings } from '../model/settings.ts';
 import { forgetTenant, getTenant, tenants, type TenantItem } from '../store/tenants.ts';
 
 /** A settings PATCH: fields left out stay unchanged (weeklyReport merges field by field). */
 export type SettingsPatch = Partial<Omit<Settings, 'weeklyReport'>> & { weeklyReport?: Partial<Settings['weeklyReport']> | undefined };
 
-/** The settings as served. */
-export const settingsOf = (tenant: TenantItem): Settings => ({ ...tenant.settings, agentCheckInIntervalSeconds: tenant.checkInIntervalSeconds });
+/** The settings as served (a setting added after the tenant was created shows its default). */
+export const settingsOf = (tenant: TenantItem): Settings => ({ ...DEFAULT_SETTINGS, ...tenant.settings, agentCheckInIntervalSeconds: tenant.checkInIntervalSeconds });
 
 export async function updateSettings(tenantId: string, patch: SettingsPatch): Promise<Settings> {
   const tenant = await getTenant(tenantId);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../functions/queues/queues.ts';
-import { declaredVisibilityTimeoutSeconds, defineQueue, dlqName, queueUrlEnv, queueVisibilityEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
+import { visibilityTimeoutSeconds, defineQueue, dlqName, queueUrlEnv, queueVisibilityEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
 import * as zm from 'zod/mini';
 import { GSI1, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 import { API_THROTTLE } from '../../infra/constructs/api.ts';
@@ -17,11 +17,11 @@ import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwa
 type Json = Record<string, any>;
 
 /** A queue declared only in this test: adding a queue must be one declaration. */
-const ALERTS_QUEUE = defineQueue({
-  name: 'alerts',
-  message: zm.object({ scanId: zm.string() }),
-  worker: 'functions/workers/alerts.worker.ts',
-  senders: ['scan-ingest'],
+const REPORTS_QUEUE = defineQueue({
+  name: 'reports',
+  message: zm.object({ policyId: zm.string() }),
+  worker: 'functions/workers/reports.worker.ts',
+  senders: ['schedule'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
@@ -34,7 +34,7 @@ const ALERTS_QUEUE = defineQueue({
 function scratchRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'driftwatch-infra-'));
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), ALERTS_QUEUE.worker];
+  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), REPORTS_QUEUE.worker];
   for (const entry of entries) {
     mkdirSync(dirname(join(root, entry as string)), { recursive: true });
     writeFileSync(join(root, entry as string), 'export const handler = async () => undefined;\n');
@@ -167,13 +167,23 @@ describe('workers', () => {
     }
   });
 
-  it('adds a queue and its worker with one declaration, and only the alerts worker may send mail', () => {
-    const { stack: withAlerts, template: t } = synth({}, [...QUEUES, ALERTS_QUEUE]);
+  it('adds a queue and its worker with one declaration', () => {
+    const { stack: withReports, template: t } = synth({}, [...QUEUES, REPORTS_QUEUE]);
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', QUEUES.length + 1);
-    const ingestEnv = t.toJSON().Resources[withAlerts.getLogicalId(withAlerts.queues.workers['scan-ingest']!.node.defaultChild as any)].Properties.Environment.Variables;
-    expect(ingestEnv[queueUrlEnv('alerts')]).toEqual({ Ref: withAlerts.getLogicalId(withAlerts.queues.queues.alerts!.node.defaultChild as any) });
-    const alertsRole = withAlerts.getLogicalId(withAlerts.queues.workers.alerts!.role!.node.defaultChild as any);
-    const sesStatements = resources(t, 'AWS::IAM::Policy').flatMap(([, p]) =>
+    const scheduleEnv = t.toJSON().Resources[withReports.getLogicalId(withReports.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(scheduleEnv[queueUrlEnv('reports')]).toEqual({ Ref: withReports.getLogicalId(withReports.queues.queues.reports!.node.defaultChild as any) });
+  });
+
+  it('the alerts queue reaches its declared senders only, and only the alerts worker may send mail', () => {
+    const envOf = (fn: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables;
+    const alertsUrl = { Ref: queueId(stack.queues.queues.alerts!) };
+    expect(envOf(stack.queues.workers['scan-ingest']!)[queueUrlEnv('alerts')]).toEqual(alertsUrl);
+    expect(envOf(stack.api.fn)[queueUrlEnv('alerts')]).toEqual(alertsUrl);
+    expect(envOf(stack.schedule.fn)[queueUrlEnv('alerts')]).toEqual(alertsUrl);
+    expect(envOf(stack.queues.workers['scan-dispatch']!)[queueUrlEnv('alerts')]).toBeUndefined();
+    expect(envOf(stack.queues.workers.alerts!).CONSOLE_URL).toBeDefined();
+    const alertsRole = stack.getLogicalId(stack.queues.workers.alerts!.role!.node.defaultChild as any);
+    const sesStatements = resources(template, 'AWS::IAM::Policy').flatMap(([, p]) =>
       p.Properties.PolicyDocument.Statement.filter((s: Json) => [s.Action].flat().includes('ses:SendEmail')).map(
         (s: Json) => ({ roles: p.Properties.Roles.map((r: Json) => r.Ref), resource: s.Resource }),
       ),
@@ -182,6 +192,13 @@ describe('workers', () => {
     expect(sesStatements[0].roles).toEqual([alertsRole]);
     expect(JSON.stringify(sesStatements[0].resource)).toContain(`:identity/${DEFAULT_MAIL_FROM}`);
     expect(JSON.stringify(sesStatements[0].resource)).not.toContain('identity/*');
+  });
+
+  it('links alert mail to the consoleUrl context when given', () => {
+    const { stack: s2, template: t } = synth({ consoleUrl: 'https://console.example.com' });
+    const env = t.toJSON().Resources[s2.getLogicalId(s2.queues.workers.alerts!.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(env.CONSOLE_URL).toBe('https://console.example.com');
+    expect(() => synth({ consoleUrl: 'not a url' })).toThrow(/consoleUrl/);
   });
 });
 
@@ -212,7 +229,7 @@ describe('functions', () => {
         if (def.senders.includes(name as never)) {
           expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toEqual({ Ref: queueId(stack.queues.queues[def.name]!) });
           // Its senders' sweeps wait exactly the queue's visibility timeout before they call a message lost.
-          expect(env[queueVisibilityEnv(def.name)], `${name}: ${def.name}`).toBe(String(declaredVisibilityTimeoutSeconds(def)));
+          expect(env[queueVisibilityEnv(def.name)], `${name}: ${def.name}`).toBe(String(visibilityTimeoutSeconds(def)));
         } else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
       expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
@@ -280,7 +297,7 @@ describe('permissions', () => {
 
   it('let each function send only to the queues that declare it a sender', () => {
     const declared = (name: string) => QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => q.name);
-    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup']));
+    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts']));
     expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(declared('api')));
     expect(new Set(sendsTo(stack.schedule.fn))).toEqual(new Set(declared('schedule')));
     for (const [name, worker] of Object.entries(stack.queues.workers)) {

@@ -7,5 +7,6 @@ export const PatchSettingsSchema = z
     weeklyReport: z.strictObject({ dayOfWeek: DayOfWeekSchema.optional(), time: HhMmSchema.optional() }).optional(),
     eventRetentionDays: z.number().int().min(1).max(3650).optional(),
     agentCheckInIntervalSeconds: z.number().int().min(60).max(3600).optional(),
+    alertMailsPerProfilePerHour: z.number().int().min(1).max(1000).optional(),
   })
   .openapi('PatchSettings');
