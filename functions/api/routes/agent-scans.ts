@@ -19,7 +19,8 @@ import { failScan } from '../../use-cases/fail-scan.ts';
 import { startAgentScan } from '../../use-cases/start-agent-scan.ts';
 import { agentOf, authorize } from '../middleware/auth.ts';
 import { BODY_LIMITS, limitBody } from '../middleware/body-limit.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse } from '../schemas/common.schemas.ts';
+import { errorResponses, IdParamSchema, jsonBody, jsonResponse, tooManyRequestsResponse } from '../schemas/common.schemas.ts';
+import { MAX_OPEN_SCANS } from '../../domain/open-scans.ts';
 import { decodeNodes, readNodesRequest } from '../agent-upload.ts';
 import { declareRoute, newRouter, route } from '../router.ts';
 
@@ -33,8 +34,13 @@ agentScanRoutes.openapi(
     access: 'agent',
     tags,
     summary: 'The agent starts a scan of its own (on demand from its CLI, at start, or for real-time changes)',
+    description: `A scan of the same kind that is still pending on this server (requested, not started) answers the request: repeating it adds nothing. A server holds at most ${MAX_OPEN_SCANS} open scans; past that the answer is 429 with Retry-After.`,
     request: { body: jsonBody(CreateAgentScanSchema) },
-    responses: { 201: jsonResponse(AgentScanSchema, 'The scan.'), ...errorResponses },
+    responses: {
+      201: jsonResponse(AgentScanSchema, 'The scan: a new one, or the pending one of that kind.'),
+      ...errorResponses,
+      ...tooManyRequestsResponse(`The server already holds ${MAX_OPEN_SCANS} open scans.`),
+    },
   }),
   async (c) => c.json(toScan(await startAgentScan(agentOf(c.var.principal), c.req.valid('json').kind, new Date())), 201),
 );

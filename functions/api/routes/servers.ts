@@ -1,7 +1,6 @@
-import { NotFoundError } from '../../shared/problem.ts';
 import { DriftSchema, ServerSchema, type Server } from '../../model/server.ts';
 import { ScanSchema } from '../../model/scan.ts';
-import type { ScanKind } from '../../model/enums.ts';
+import { MAX_OPEN_SCANS } from '../../domain/open-scans.ts';
 import { serverStatus } from '../../domain/server-status.ts';
 import { getServer, listServers, type ServerItem } from '../../store/servers.ts';
 import { getTenant } from '../../store/tenants.ts';
@@ -10,9 +9,9 @@ import { toScan } from '../../store/scans.ts';
 import { deactivateServer } from '../../use-cases/deactivate-server.ts';
 import { getDrift } from '../../use-cases/get-drift.ts';
 import { patchServer } from '../../use-cases/patch-server.ts';
-import { requestScan } from '../../use-cases/request-scan.ts';
+import { requestServerScan } from '../../use-cases/request-server-scan.ts';
 import { PatchServerSchema, ServerListQuerySchema } from '../schemas/server.schemas.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
+import { errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent, tooManyRequestsResponse } from '../schemas/common.schemas.ts';
 import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
 
 export const serverRoutes = newRouter();
@@ -86,15 +85,18 @@ serverRoutes.openapi(
 for (const [path, kind, summary] of [
   ['/v1/servers/{id}/scans', 'on-demand', 'Request an on-demand scan; the agent runs it at its next check-in'],
   ['/v1/servers/{id}/baseline/rebuild', 'baseline', 'Rebuild the baseline: the next scan replaces it and yields no events'],
-] as const satisfies readonly (readonly [string, ScanKind, string])[]) {
+] as const satisfies readonly (readonly [string, 'on-demand' | 'baseline', string])[]) {
   serverRoutes.openapi(
-    route({ method: 'post', path, access: 'author', tags, summary, request: { params: IdParamSchema }, responses: { 202: jsonResponse(ScanSchema, 'The pending scan.'), ...errorResponses } }),
-    async (c) => {
-      const server = await mustGet(c.var.tenantId, c.req.valid('param').id);
-      const scan = await requestScan(c.var.tenantId, server, kind, new Date());
-      if (!scan) throw new NotFoundError('active server');
-      return c.json(toScan(scan), 202);
-    },
+    route({
+      method: 'post',
+      path,
+      access: 'author',
+      tags,
+      summary,
+      request: { params: IdParamSchema },
+      responses: { 202: jsonResponse(ScanSchema, 'The pending scan.'), ...errorResponses, ...tooManyRequestsResponse(`The server already holds ${MAX_OPEN_SCANS} open scans.`) },
+    }),
+    async (c) => c.json(toScan(await requestServerScan(c.var.tenantId, c.req.valid('param').id, kind, new Date())), 202),
   );
 }
 

@@ -55,6 +55,11 @@ export const errorResponses = {
 /** A 415 answer, for routes that read other bodies than JSON. */
 export const unsupportedMediaResponse = (description: string) => ({ 415: problem(description) });
 
+/** A 429 answer with Retry-After, for routes that have a limit per time or per object. */
+export const tooManyRequestsResponse = (description: string) => ({
+  429: { ...problem(description), headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } } },
+});
+
 /** A 409 answer, for routes that have one. */
 export const conflictResponse = (description: string) => ({ 409: problem(description) });
 
