@@ -20,6 +20,7 @@ import { ruleRoutes } from './routes/rules.ts';
 import { labelHistoryRoutes } from './routes/label-history.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { alertProfileRoutes } from './routes/alert-profiles.ts';
+import { auditRoutes } from './routes/audit.ts';
 
 /**
  * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Request id and access log
@@ -31,7 +32,7 @@ export const app = newRouter();
 app.use('*', requestId({ headerName: 'X-Request-Id' }));
 app.use('*', accessLog);
 
-for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, recommendationRoutes, policyRoutes, policyImportRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, settingsRoutes, alertProfileRoutes, agentRoutes]) {
+for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, recommendationRoutes, policyRoutes, policyImportRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, settingsRoutes, alertProfileRoutes, auditRoutes, agentRoutes]) {
   app.route('/', routes);
 }
 

@@ -63,3 +63,21 @@ export type RuleField = z.infer<typeof RuleFieldSchema>;
 /** How a rule criterion compares; `gt`/`lt` apply to `detectedAt` only. */
 export const RuleOperatorSchema = z.enum(['eq', 'neq', 'contains', 'startsWith', 'endsWith', 'glob', 'gt', 'lt']).openapi('RuleOperator');
 export type RuleOperator = z.infer<typeof RuleOperatorSchema>;
+/**
+ * What an audit entry records (functions/model/audit.ts). Append new actions at the end; each names
+ * what happened, not who did it (that is the entry's actor).
+ */
+export const AUDIT_ACTIONS = [
+  'server.enrolled',
+  'enrollment.rate-limited',
+  'enrollment-key.rotated',
+  'api-key.created',
+  'api-key.revoked',
+  'admin-key.issued',
+] as const;
+export const AuditActionSchema = z.enum(AUDIT_ACTIONS).openapi('AuditAction');
+export type AuditAction = z.infer<typeof AuditActionSchema>;
+
+/** Who did what an audit entry records: a tenant API key, the operator, the enrollment key, an agent. */
+export const AuditActorTypeSchema = z.enum(['api-key', 'operator', 'enrollment-key', 'agent']).openapi('AuditActorType');
+export type AuditActorType = z.infer<typeof AuditActorTypeSchema>;

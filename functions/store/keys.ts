@@ -29,6 +29,8 @@ import { TABLE_KEY } from './table.ts';
  * | its send     | T#t#DIGEST#d            | SEND#a#email  |                               |                            |                           |
  * | alert quota  | T#t#AQ#a#hour           | QUOTA         |                               |                            |                           |
  * | held back    | T#t#AQ#a#hour           | SRV#s         |                               |                            |                           |
+ * | audit entry  | T#t#AUDIT#k             | AUDIT#id      | T#t#OBJ#o#AUDIT / AUDIT#id    |                            |                           |
+ * | rate window  | T#t#RATE                | name#minute   |                               |                            |                           |
  *
  * An alert digest (one server's alerting changes of one scan or real-time window, or a held-back summary,
  * or a test mail) keeps everything about its delivery in its own partition: the digest, one decision per
@@ -132,6 +134,16 @@ export const keys = {
   eventShards: (tenantId: string) => shards(`${t(tenantId)}#EV`),
   eventsOfServer: (tenantId: string, serverId: string) => ({ index: 'gsi1' as const, pks: [`${t(tenantId)}#SRV#${serverId}#EV`] }),
   eventsOfPolicy: (tenantId: string, policyId: string) => ({ index: 'gsi2' as const, pks: shards(`${t(tenantId)}#POL#${policyId}#EV`) }),
+
+  /** An audit entry, sharded like events; gsi1 holds the trail of the object it concerns (a server, a key). */
+  audit: (tenantId: string, auditId: string): Key => ({ pk: `${t(tenantId)}#AUDIT#${shardOf(auditId)}`, sk: `AUDIT#${auditId}` }),
+  auditIndexes: (tenantId: string, entry: { id: string; target?: { id: string } | undefined }): Record<string, string> =>
+    entry.target ? { gsi1pk: `${t(tenantId)}#OBJ#${entry.target.id}#AUDIT`, gsi1sk: `AUDIT#${entry.id}` } : {},
+  auditShards: (tenantId: string) => shards(`${t(tenantId)}#AUDIT`),
+  auditOfObject: (tenantId: string, objectId: string) => ({ index: 'gsi1' as const, pks: [`${t(tenantId)}#OBJ#${objectId}#AUDIT`] }),
+
+  /** A counter of one rate limit for one window (`enroll`, `2026-12-01T12:34`); it expires with TTL. */
+  rateWindow: (tenantId: string, limit: string, window: string): Key => ({ pk: `${t(tenantId)}#RATE`, sk: `${limit}#${window}` }),
 } as const;
 
 /** Label, rule and triage keys (labels.ts, rules.ts, event-labels.ts, label-history.ts, dashboard-counters.ts). */

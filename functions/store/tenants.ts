@@ -15,6 +15,8 @@ export interface TenantItem {
   configVersion: number;
   checkInIntervalSeconds: number;
   settings: TenantSettings;
+  /** The ids of the tenant's admin keys (store/admin-key-register.ts); absent on tenants made before it. */
+  adminKeyIds?: Record<string, true>;
 }
 
 export const tenants = defineEntity<TenantItem>({

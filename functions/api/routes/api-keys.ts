@@ -3,7 +3,8 @@ import { listApiKeys } from '../../store/api-keys.ts';
 import { createApiKey } from '../../use-cases/create-api-key.ts';
 import { revokeApiKey } from '../../use-cases/revoke-api-key.ts';
 import { CreateApiKeySchema } from '../schemas/api-key.schemas.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent, pageOf } from '../schemas/common.schemas.ts';
+import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent, pageOf } from '../schemas/common.schemas.ts';
+import { callerOf } from '../request-origin.ts';
 import { newRouter, route } from '../router.ts';
 
 export const apiKeyRoutes = newRouter();
@@ -20,7 +21,7 @@ apiKeyRoutes.openapi(
     request: { body: jsonBody(CreateApiKeySchema) },
     responses: { 201: jsonResponse(CreatedApiKeySchema, 'The new key, shown once.'), ...errorResponses },
   }),
-  async (c) => c.json(await createApiKey(c.var.tenantId, c.req.valid('json'), new Date()), 201),
+  async (c) => c.json(await createApiKey(c.var.tenantId, c.req.valid('json'), callerOf(c), new Date()), 201),
 );
 
 apiKeyRoutes.openapi(
@@ -29,9 +30,17 @@ apiKeyRoutes.openapi(
 );
 
 apiKeyRoutes.openapi(
-  route({ method: 'delete', path: '/v1/api-keys/{id}', access: 'admin', tags, summary: 'Revoke an API key (admin)', request: { params: IdParamSchema }, responses: { ...noContent, ...errorResponses } }),
+  route({
+    method: 'delete',
+    path: '/v1/api-keys/{id}',
+    access: 'admin',
+    tags,
+    summary: 'Revoke an API key (admin); the tenant\'s last admin key cannot be revoked',
+    request: { params: IdParamSchema },
+    responses: { ...noContent, ...errorResponses, ...conflictResponse('The tenant\'s last admin key: create another admin key first.') },
+  }),
   async (c) => {
-    await revokeApiKey(c.var.tenantId, c.req.valid('param').id);
+    await revokeApiKey(c.var.tenantId, c.req.valid('param').id, callerOf(c), new Date());
     return c.body(null, 204);
   },
 );
