@@ -12,6 +12,10 @@ export const SettingsSchema = z
     alertMailsPerProfilePerHour: z.number().int().openapi({
       description: 'Flood control: digests one alert profile mails per hour (default 20); the rest is held back and summed up in its next mail.',
     }),
+    enrollmentRateLimitPerMinute: z
+      .number()
+      .int()
+      .openapi({ description: 'Most agent enrollments per UTC minute for the tenant (default 1000); above it enrollment answers 429 with Retry-After.' }),
   })
   .openapi('Settings');
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -24,6 +28,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   weeklyReport: { dayOfWeek: 'sunday', time: '00:00' },
   eventRetentionDays: 90,
   alertMailsPerProfilePerHour: DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR,
+  enrollmentRateLimitPerMinute: 1000,
 };
 
 export const DEFAULT_CHECK_IN_SECONDS = 300;

@@ -67,11 +67,11 @@ export function isCurrentEnrollmentKey(tenant: TenantItem, generation: number, s
   return safeEqual(expected, secret);
 }
 
-/** Bumps the enrollment key generation: the old key stops working at once. */
-export async function rotateEnrollmentKey(tenantId: string): Promise<string> {
+/** Bumps the enrollment key generation: the old key stops working at once. Answers the new key and its generation. */
+export async function rotateEnrollmentKey(tenantId: string): Promise<{ key: string; generation: number }> {
   const updated = await tenants.update(tenantId, tenantId, { add: { enrollmentGeneration: 1 } });
   if (!updated) throw new Error(`tenant ${tenantId} vanished`);
-  return enrollmentKeyOf(updated);
+  return { key: enrollmentKeyOf(updated), generation: updated.enrollmentGeneration };
 }
 
 /** Marks the tenant's agent configuration as changed (one small update). */

@@ -118,3 +118,9 @@ export function actorOf(principal: Principal): { type: 'user'; id: string } {
   if (principal.kind !== 'user') throw new ForbiddenError();
   return { type: 'user', id: principal.keyId };
 }
+
+/** The tenant of an `enrollment` route, as read while verifying the enrollment key (not read again). */
+export function enrollingTenantOf(principal: Principal): TenantItem {
+  if (principal.kind !== 'enrollment') throw new ForbiddenError();
+  return principal.tenant;
+}

@@ -1,6 +1,8 @@
 import { NotFoundError } from '../../shared/problem.ts';
 import { EnrollmentKeySchema } from '../../model/api-key.ts';
-import { enrollmentKeyOf, getTenant, rotateEnrollmentKey } from '../../store/tenants.ts';
+import { enrollmentKeyOf, getTenant } from '../../store/tenants.ts';
+import { rotateEnrollmentKey } from '../../use-cases/rotate-enrollment-key.ts';
+import { callerOf } from '../request-origin.ts';
 import { errorResponses, jsonResponse } from '../schemas/common.schemas.ts';
 import { newRouter, route } from '../router.ts';
 
@@ -26,5 +28,5 @@ enrollmentKeyRoutes.openapi(
     description: 'Enrolled agents keep working: they use their own credentials.',
     responses: { 200: jsonResponse(EnrollmentKeySchema, 'The new key.'), ...errorResponses },
   }),
-  async (c) => c.json({ key: await rotateEnrollmentKey(c.var.tenantId) }, 200),
+  async (c) => c.json({ key: await rotateEnrollmentKey(c.var.tenantId, callerOf(c), new Date()) }, 200),
 );

@@ -8,5 +8,7 @@ export const PatchSettingsSchema = z
     eventRetentionDays: z.number().int().min(1).max(3650).optional(),
     agentCheckInIntervalSeconds: z.number().int().min(60).max(3600).optional(),
     alertMailsPerProfilePerHour: z.number().int().min(1).max(1000).optional(),
+    // One counter item takes every enrollment of a minute: 30,000 a minute is 500 writes a second, within what one item sustains.
+    enrollmentRateLimitPerMinute: z.number().int().min(1).max(30_000).optional(),
   })
   .openapi('PatchSettings');
