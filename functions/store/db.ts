@@ -207,7 +207,9 @@ function queryInput(query: PartitionQuery): QueryCommandInput {
  */
 export async function queryPage<T = Item>(query: PartitionQuery, page: PageRequest): Promise<Page<T>> {
   const { doc } = getDb();
-  const scope = `${query.index ?? 'table'}:${query.pk}`;
+  // The key range is part of the scope: lists that share a partition (a tenant's API keys, groups and
+  // policies) must not take each other's cursors, which DynamoDB refuses as a starting key (a 500).
+  const scope = `${query.index ?? 'table'}:${query.pk}:${query.skPrefix ?? `${query.from ?? ''}..${query.to ?? ''}`}`;
   let startKey = page.cursor ? decodeCursor<Item>(scope, page.cursor) : undefined;
   const items: T[] = [];
   const input = queryInput(query);

@@ -3,9 +3,9 @@ import { listApiKeys } from '../../store/api-keys.ts';
 import { createApiKey } from '../../use-cases/create-api-key.ts';
 import { revokeApiKey } from '../../use-cases/revoke-api-key.ts';
 import { CreateApiKeySchema } from '../schemas/api-key.schemas.ts';
-import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent, pageOf } from '../schemas/common.schemas.ts';
+import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
 import { callerOf } from '../request-origin.ts';
-import { newRouter, route } from '../router.ts';
+import { listRoute, newRouter, route } from '../router.ts';
 
 export const apiKeyRoutes = newRouter();
 const tags = ['API keys'];
@@ -25,8 +25,11 @@ apiKeyRoutes.openapi(
 );
 
 apiKeyRoutes.openapi(
-  route({ method: 'get', path: '/v1/api-keys', access: 'admin', tags, summary: 'List API keys (admin), without secrets', responses: { 200: jsonResponse(pageOf(ApiKeySchema), 'The keys.'), ...errorResponses } }),
-  async (c) => c.json({ items: await listApiKeys(c.var.tenantId), nextCursor: null }, 200),
+  listRoute({ path: '/v1/api-keys', access: 'admin', tags, summary: 'List API keys (admin), without secrets', schema: ApiKeySchema }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    return c.json(await listApiKeys(c.var.tenantId, { limit, cursor }), 200);
+  },
 );
 
 apiKeyRoutes.openapi(
