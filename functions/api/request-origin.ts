@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { encodeWireName } from '../contract/wire-path.ts';
 import type { AuditActor, RequestOrigin } from '../model/audit.ts';
 import type { Caller } from '../use-cases/record-audit.ts';
 import type { AuthEnv, Principal } from './middleware/auth.ts';
@@ -20,9 +21,10 @@ export function sourceAddress(c: Context): string | undefined {
   return env?.requestContext?.http?.sourceIp ?? env?.incoming?.socket?.remoteAddress;
 }
 
-/** Where a request came from, for the audit trail. */
+/** Where a request came from, for the audit trail. The user agent is the caller's own text: control characters are escaped (`\xHH`). */
 export function requestOrigin(c: Context): RequestOrigin {
-  return { sourceIp: sourceAddress(c), userAgent: c.req.header('user-agent')?.slice(0, 256) };
+  const userAgent = c.req.header('user-agent');
+  return { sourceIp: sourceAddress(c), userAgent: userAgent === undefined ? undefined : encodeWireName(userAgent.slice(0, 256)) };
 }
 
 /** The audit actor of a verified credential. */

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EntrySchema } from './entry.schemas.ts';
+import { CONTROL_CHARACTER } from './wire-path.ts';
 import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetSchema } from './policy.schemas.ts';
 import { PlatformSchema, ScanKindSchema, ScanStatusSchema, WatchingSchema, type ScanKind } from './enums.ts';
 import { SOFTWARE_ID } from './software.ts';
@@ -12,11 +13,17 @@ export { ScanKindSchema, type ScanKind };
  */
 const hash = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a node hash is 22 base64url characters');
 
+/**
+ * A name an agent reports about itself (hostname, tag, version): shown in lists, mails, CSV reports and
+ * logs, so it must not carry a raw control character that could rewrite a terminal or split a line.
+ */
+const reportedName = (max: number) => z.string().min(1).max(max).refine((text) => !CONTROL_CHARACTER.test(text), 'must not contain control characters');
+
 export const EnrollRequestSchema = z.strictObject({
-  hostname: z.string().min(1).max(253),
+  hostname: reportedName(253),
   platform: PlatformSchema,
-  agentVersion: z.string().min(1).max(64),
-  tag: z.string().min(1).max(128).optional(),
+  agentVersion: reportedName(64),
+  tag: reportedName(128).optional(),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
 
@@ -37,7 +44,7 @@ export type AgentPolicy = z.infer<typeof AgentPolicySchema>;
 
 
 export const CheckInRequestSchema = z.strictObject({
-  agentVersion: z.string().min(1).max(64),
+  agentVersion: reportedName(64),
   /** The config version the agent holds; the answer carries config only when it differs. */
   configVersion: z.string().max(64).nullable().default(null),
   /** True on the first check-in after the agent process started (for scanOnAgentStart). */

@@ -66,6 +66,31 @@ describe('every enrollment leaves a trace', () => {
 
     const reader = (await stack.api('POST', '/v1/api-keys', { key: tenant.admin, body: { name: 'r', role: 'author' } })).json.key as string;
     expect((await stack.api('GET', '/v1/audit', { key: reader })).status).toBe(403);
+
+    // Another tenant's admin sees none of it, not even by naming the server.
+    const other = await newTenant('trail-other');
+    expect((await stack.api('GET', '/v1/audit?action=server.enrolled', { key: other.admin })).json.items).toEqual([]);
+    expect((await stack.api('GET', `/v1/audit?targetId=${first.json.serverId}`, { key: other.admin })).json.items).toEqual([]);
+  });
+
+  it('hostile names: control characters in a hostname, tag or version are a 400 and leave nothing; a user agent is kept escaped', async () => {
+    const tenant = await newTenant('hostile');
+    for (const body of [
+      { hostname: 'web-1\u001b[2J', platform: 'linux', agentVersion: '1.0.0' },
+      { hostname: 'web-1', platform: 'linux', agentVersion: '1.0.0\nforged log line' },
+      { hostname: 'web-1', platform: 'linux', agentVersion: '1.0.0', tag: 'a\u0085b' },
+    ]) {
+      const res = await stack.api('POST', '/v1/agent/enroll', { key: tenant.enrollmentKey, body });
+      expect(res.status).toBe(400);
+      expect(res.json.errors[0].message).toMatch(/control characters/);
+    }
+    expect((await stack.api('GET', '/v1/servers', { key: tenant.admin })).json.items).toEqual([]);
+    expect((await stack.api('GET', '/v1/audit?action=server.enrolled', { key: tenant.admin })).json.items).toEqual([]);
+
+    const res = await stack.api('POST', '/v1/agent/enroll', { key: tenant.enrollmentKey, body: { hostname: 'web-1', platform: 'linux', agentVersion: '1.0.0' }, headers: { 'user-agent': 'agent\u0085next' } });
+    expect(res.status).toBe(201);
+    const [entry] = (await stack.api('GET', '/v1/audit?action=server.enrolled', { key: tenant.admin })).json.items;
+    expect(entry.userAgent).toBe('agent\\xc2\\x85next');
   });
 });
 
