@@ -16,6 +16,11 @@ export const SettingsSchema = z
       .number()
       .int()
       .openapi({ description: 'Most agent enrollments per UTC minute for the tenant (default 1000); above it enrollment answers 429 with Retry-After.' }),
+    enrollmentKeyMaxAgeDays: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Days an enrollment key works after it was issued (created or rotated); null (the default): until rotated.' }),
   })
   .openapi('Settings');
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -29,6 +34,7 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   eventRetentionDays: 90,
   alertMailsPerProfilePerHour: DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR,
   enrollmentRateLimitPerMinute: 1000,
+  enrollmentKeyMaxAgeDays: null,
 };
 
 export const DEFAULT_CHECK_IN_SECONDS = 300;

@@ -11,6 +11,8 @@ export interface TenantItem {
   name: string;
   createdAt: string;
   enrollmentGeneration: number;
+  /** When the current enrollment key was issued (created or rotated); absent on tenants made before: createdAt. */
+  enrollmentKeyIssuedAt?: string;
   /** Bumped on every change to policies, groups or server assignments; agents refetch config when it moves. */
   configVersion: number;
   checkInIntervalSeconds: number;
@@ -67,11 +69,11 @@ export function isCurrentEnrollmentKey(tenant: TenantItem, generation: number, s
   return safeEqual(expected, secret);
 }
 
-/** Bumps the enrollment key generation: the old key stops working at once. Answers the new key and its generation. */
-export async function rotateEnrollmentKey(tenantId: string): Promise<{ key: string; generation: number }> {
-  const updated = await tenants.update(tenantId, tenantId, { add: { enrollmentGeneration: 1 } });
+/** Bumps the enrollment key generation: the old key stops working at once. Answers the tenant as it is now. */
+export async function rotateEnrollmentKey(tenantId: string, now: Date): Promise<TenantItem> {
+  const updated = await tenants.update(tenantId, tenantId, { add: { enrollmentGeneration: 1 }, set: { enrollmentKeyIssuedAt: now.toISOString() } });
   if (!updated) throw new Error(`tenant ${tenantId} vanished`);
-  return { key: enrollmentKeyOf(updated), generation: updated.enrollmentGeneration };
+  return updated;
 }
 
 /** Marks the tenant's agent configuration as changed (one small update). */

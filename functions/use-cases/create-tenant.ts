@@ -13,6 +13,7 @@ export async function createTenant(name: string, now: Date, caller: Caller = { a
     name,
     createdAt: now.toISOString(),
     enrollmentGeneration: 1,
+    enrollmentKeyIssuedAt: now.toISOString(),
     configVersion: 1,
     checkInIntervalSeconds: DEFAULT_CHECK_IN_SECONDS,
     settings: DEFAULT_SETTINGS,

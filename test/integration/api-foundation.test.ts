@@ -134,7 +134,7 @@ describe('enrollment key', () => {
 describe('settings', () => {
   it('have the documented defaults, change partially, and set the agents\' check-in interval', async () => {
     const defaults = await stack.api('GET', '/v1/settings', { key: other.adminKey });
-    expect(defaults.json).toEqual({ labeledEventSyncIntervalMinutes: 30, weeklyReport: { dayOfWeek: 'sunday', time: '00:00' }, eventRetentionDays: 90, agentCheckInIntervalSeconds: 300, alertMailsPerProfilePerHour: 20, enrollmentRateLimitPerMinute: 1000 });
+    expect(defaults.json).toEqual({ labeledEventSyncIntervalMinutes: 30, weeklyReport: { dayOfWeek: 'sunday', time: '00:00' }, eventRetentionDays: 90, agentCheckInIntervalSeconds: 300, alertMailsPerProfilePerHour: 20, enrollmentRateLimitPerMinute: 1000, enrollmentKeyMaxAgeDays: null });
     const patched = await stack.api('PATCH', '/v1/settings', { key: other.adminKey, body: { weeklyReport: { time: '06:30' }, agentCheckInIntervalSeconds: 600 } });
     expect(patched.json).toMatchObject({ weeklyReport: { dayOfWeek: 'sunday', time: '06:30' }, agentCheckInIntervalSeconds: 600, eventRetentionDays: 90 });
     expect((await stack.api('PATCH', '/v1/settings', { key: other.adminKey, body: { agentCheckInIntervalSeconds: 5 } })).status).toBe(400);

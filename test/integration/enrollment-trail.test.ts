@@ -140,3 +140,33 @@ describe('enrollments per minute are limited per tenant', () => {
     expect((await stack.api('GET', '/v1/servers', { key: tenant.admin })).json.items).toHaveLength(10);
   });
 });
+
+describe('enrollment keys can expire (optional)', () => {
+  const age = async (tenantId: string, days: number) =>
+    getDb().doc.send(
+      new UpdateCommand({ TableName: getDb().table, Key: keys.tenant(tenantId), UpdateExpression: 'SET enrollmentKeyIssuedAt = :at', ExpressionAttributeValues: { ':at': new Date(Date.now() - days * 86_400_000).toISOString() } }),
+    );
+
+  it('never by default; with enrollmentKeyMaxAgeDays, a key older than that is a 401 saying so, until rotated', async () => {
+    const tenant = await newTenant('expiring');
+    const fresh = (await stack.api('GET', '/v1/enrollment-key', { key: tenant.admin })).json;
+    expect(fresh).toEqual({ key: tenant.enrollmentKey, expiresAt: null });
+    await age(tenant.id, 400);
+    expect((await enroll(tenant.enrollmentKey, 'old-key')).status).toBe(201);
+
+    const set = await stack.api('PATCH', '/v1/settings', { key: tenant.admin, body: { enrollmentKeyMaxAgeDays: 30 } });
+    expect(set.json.enrollmentKeyMaxAgeDays).toBe(30);
+    const expired = await enroll(tenant.enrollmentKey, 'too-late');
+    expect(expired.status).toBe(401);
+    expect(expired.json.detail).toMatch(/expired/);
+    expect(Date.parse((await stack.api('GET', '/v1/enrollment-key', { key: tenant.admin })).json.expiresAt)).toBeLessThan(Date.now());
+
+    const rotated = (await stack.api('POST', '/v1/enrollment-key/rotate', { key: tenant.admin })).json;
+    expect(Date.parse(rotated.expiresAt) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect((await enroll(rotated.key, 'new-key')).status).toBe(201);
+    // Back to never.
+    expect((await stack.api('PATCH', '/v1/settings', { key: tenant.admin, body: { enrollmentKeyMaxAgeDays: null } })).json.enrollmentKeyMaxAgeDays).toBeNull();
+    await age(tenant.id, 400);
+    expect((await enroll(rotated.key, 'again')).status).toBe(201);
+  });
+});

@@ -3,6 +3,7 @@ import { config } from '../../shared/config.ts';
 import { ForbiddenError, UnauthorizedError } from '../../shared/problem.ts';
 import { hashSecret, safeEqual } from '../../shared/secrets.ts';
 import type { Role } from '../../model/enums.ts';
+import { enrollmentKeyExpired } from '../../domain/enrollment-key-expiry.ts';
 import { getApiKey } from '../../store/api-keys.ts';
 import { getServerWithInbox } from '../../store/servers.ts';
 import { getTenant, getTenantForAgent, isCurrentEnrollmentKey, type TenantItem } from '../../store/tenants.ts';
@@ -50,6 +51,9 @@ export async function identify(token: string): Promise<Principal> {
     if (!ID.test(tenantId) || !/^\d{1,9}$/.test(generation)) throw new UnauthorizedError();
     const tenant = await getTenant(tenantId);
     if (!tenant || !isCurrentEnrollmentKey(tenant, Number(generation), secret)) throw new UnauthorizedError('The enrollment key is not valid (rotated?).');
+    if (enrollmentKeyExpired(tenant, new Date())) {
+      throw new UnauthorizedError('The enrollment key expired (setting enrollmentKeyMaxAgeDays); an admin gets a new one with POST /v1/enrollment-key/rotate.');
+    }
     return { kind: 'enrollment', tenantId, tenant, generation: Number(generation) };
   }
   if (token.startsWith('dwa_')) return verifyAgent(token);

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../shared/problem.ts';
 import { EnrollmentKeySchema } from '../../model/api-key.ts';
-import { enrollmentKeyOf, getTenant } from '../../store/tenants.ts';
-import { rotateEnrollmentKey } from '../../use-cases/rotate-enrollment-key.ts';
+import { getTenant } from '../../store/tenants.ts';
+import { enrollmentKeyView, rotateEnrollmentKey } from '../../use-cases/rotate-enrollment-key.ts';
 import { callerOf } from '../request-origin.ts';
 import { errorResponses, jsonResponse } from '../schemas/common.schemas.ts';
 import { newRouter, route } from '../router.ts';
@@ -14,7 +14,7 @@ enrollmentKeyRoutes.openapi(
   async (c) => {
     const tenant = await getTenant(c.var.tenantId);
     if (!tenant) throw new NotFoundError('tenant');
-    return c.json({ key: enrollmentKeyOf(tenant) }, 200);
+    return c.json(enrollmentKeyView(tenant), 200);
   },
 );
 
@@ -28,5 +28,5 @@ enrollmentKeyRoutes.openapi(
     description: 'Enrolled agents keep working: they use their own credentials.',
     responses: { 200: jsonResponse(EnrollmentKeySchema, 'The new key.'), ...errorResponses },
   }),
-  async (c) => c.json({ key: await rotateEnrollmentKey(c.var.tenantId, callerOf(c), new Date()) }, 200),
+  async (c) => c.json(await rotateEnrollmentKey(c.var.tenantId, callerOf(c), new Date()), 200),
 );

@@ -10,5 +10,6 @@ export const PatchSettingsSchema = z
     alertMailsPerProfilePerHour: z.number().int().min(1).max(1000).optional(),
     // One counter item takes every enrollment of a minute: 30,000 a minute is 500 writes a second, within what one item sustains.
     enrollmentRateLimitPerMinute: z.number().int().min(1).max(30_000).optional(),
+    enrollmentKeyMaxAgeDays: z.number().int().min(1).max(3650).nullable().optional(),
   })
   .openapi('PatchSettings');
