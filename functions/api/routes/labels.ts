@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { LabelSchema } from '../../model/label.ts';
+import { InvalidCursorError } from '../../store/cursor.ts';
 import { createLabel, deleteLabel, labelsFor, patchLabel } from '../../use-cases/manage-labels.ts';
 import { CreateLabelSchema, LabelListQuerySchema, PatchLabelSchema } from '../schemas/label.schemas.ts';
 import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, listQuery, noContent } from '../schemas/common.schemas.ts';
@@ -34,7 +35,12 @@ labelRoutes.openapi(
     request: { query: listQuery(LabelListQuerySchema) },
     responses: { 200: jsonResponse(z.object({ items: z.array(LabelSchema), nextCursor: z.null() }), 'Every label.'), ...errorResponses },
   }),
-  async (c) => c.json({ items: await labelsFor(c.var.tenantId, c.req.valid('query').policyId), nextCursor: null }, 200),
+  async (c) => {
+    const { cursor, policyId } = c.req.valid('query');
+    // One page only, so no cursor was ever handed out: any cursor given is made up (issue 10, item 5).
+    if (cursor !== undefined) throw new InvalidCursorError();
+    return c.json({ items: await labelsFor(c.var.tenantId, policyId), nextCursor: null }, 200);
+  },
 );
 
 labelRoutes.openapi(getRoute({ path: '/v1/labels/{id}', tags, summary: 'Get a label', schema: LabelSchema }), async (c) =>
