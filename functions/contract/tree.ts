@@ -58,8 +58,8 @@ export const isLeaf = (node: TreeNode): node is LeafNode => node.level === 0;
  *   out, as JSON leaves it out
  *
  * Each value is read back unambiguously from its first character, so the text of a value sequence
- * decodes one way only. Length prefixes rather than escaping: no string is scanned twice, which keeps
- * the leaf hash at about 0.4 microseconds per entry (bench figures in docs/protocol.md). A leaf's text
+ * decodes one way only. Length prefixes rather than escaping: no string is scanned twice (the cost, about
+ * +0.5 µs per entry over the old non-injective form, is in docs/protocol.md). A leaf's text
  * is `dw2 leaf\n` and each entry's path then value; an inner node's is `dw2 inner\n`, its level and
  * its children. The text is hashed as UTF-8, which is injective on well-formed strings; a text with a
  * lone surrogate (which UTF-8 would turn into U+FFFD) is hashed as UTF-16 under its own prefix instead.
