@@ -1,9 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Entry, PathEntry } from '../../functions/contract/entry.ts';
+import type { PathEntry } from '../../functions/contract/entry.ts';
 import { buildTree, isLeaf, type Tree } from '../../functions/contract/tree.ts';
 import { getDb } from '../../functions/shared/clients.ts';
 import type { ApiResponse, TestStack } from './stack.ts';
+
+export { fileEntry } from './entries.ts';
 
 /**
  * The agent protocol spoken over raw HTTP with a real agent credential, for tests that play an agent
@@ -61,22 +63,6 @@ export async function enrollRaw(stack: TestStack, hostname: string, tag: string)
 /** Every node of `tree`, bottom-up, in wire form (the server computes the hashes). */
 export function wireNodes(tree: Tree): unknown[] {
   return [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => (isLeaf(n) ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-}
-
-/** A regular file's entry; `inode` also makes its content hash distinct. */
-export function fileEntry(inode: number, extra: Partial<Entry> = {}): Entry {
-  return {
-    type: 'file',
-    size: 100 + inode,
-    mode: '0644',
-    uid: 0,
-    gid: 0,
-    mtime: '2026-11-01T00:00:00.000Z',
-    ctime: '2026-11-01T00:00:00.000Z',
-    inode,
-    hash: { algorithm: 'sha256', value: String(inode).padStart(64, 'a') },
-    ...extra,
-  };
 }
 
 /** Tree nodes in the table (the test stack's table holds one test file's data only). */

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PathEntry } from '../../functions/contract/entry.ts';
 import { innerHash, isLeaf, leafHash, sortEntries, type LeafNode } from '../../functions/contract/tree.ts';
 import { loadNodes } from '../../functions/store/nodes.ts';
+import { oldCanonical, oldLeafHash } from '../helpers/entries.ts';
 import { enrollRaw, fileEntry, type RawAgent } from '../helpers/raw-agent.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
@@ -18,11 +18,6 @@ let admin: string;
 let policyId: string;
 let victim: RawAgent;
 let attacker: RawAgent;
-
-/** The text a leaf hash covered before the fix: fields joined by NUL, entries by newline, nothing escaped. */
-const oldCanonical = ([path, e]: PathEntry) =>
-  `${path}\u0000${e.type}\u0000${e.size}\u0000${e.mode}\u0000${e.uid}\u0000${e.gid}\u0000${e.mtime}\u0000${e.ctime}\u0000${e.inode}\u0000${e.hash ? `${e.hash.algorithm}:${e.hash.value}` : ''}\u0000${e.linkTarget ?? ''}`;
-const oldLeafHash = (entries: readonly PathEntry[]) => createHash('sha256').update(`L\n${entries.map(oldCanonical).join('\n')}`).digest('base64url').slice(0, 22);
 
 const baseline: PathEntry[] = sortEntries(Array.from({ length: 60 }, (_, i): PathEntry => [`/srv/app/conf/f${String(i).padStart(3, '0')}`, fileEntry(10 + i)]));
 
