@@ -31,6 +31,13 @@ export type VerifiedNode = TreeNode & { summary: NodeSummary };
 
 const SUMMARY = ['level', 'count', 'first', 'last'] as const;
 
+/**
+ * Batch requests in flight per call. Node keys are hashes, spread over every partition, so a baseline's
+ * 14,000 nodes (560 BatchWriteItem of 25) can go 16 at a time without a hot partition: at 10-30 ms a
+ * request that is ~1 s of waiting instead of ~4 s at the helper's default of 4.
+ */
+const IN_FLIGHT = 16;
+
 const summaryOf = (item: NodeItem): NodeSummary | null =>
   typeof item.count === 'number' && typeof item.first === 'string' && typeof item.last === 'string'
     ? { level: item.level, count: item.count, first: item.first, last: item.last }
@@ -39,7 +46,7 @@ const summaryOf = (item: NodeItem): NodeSummary | null =>
 /** Summaries of those of `hashes` the tenant has (legacy nodes count as absent). */
 export async function nodeSummaries(tenantId: string, hashes: readonly string[]): Promise<Map<string, NodeSummary>> {
   const found = new Map<string, NodeSummary>();
-  for (const item of await batchGet<NodeItem>(hashes.map((h) => keys.node(tenantId, h)), { projection: SUMMARY })) {
+  for (const item of await batchGet<NodeItem>(hashes.map((h) => keys.node(tenantId, h)), { projection: SUMMARY, parallel: IN_FLIGHT })) {
     const summary = summaryOf(item);
     if (summary) found.set(hashFromPk(item.pk), summary);
   }
@@ -48,7 +55,7 @@ export async function nodeSummaries(tenantId: string, hashes: readonly string[])
 
 /** Which of `hashes` the tenant has (legacy nodes count as absent). */
 export async function existingNodes(tenantId: string, hashes: readonly string[]): Promise<Set<string>> {
-  const items = await batchGet<NodeItem>(hashes.map((h) => keys.node(tenantId, h)), { projection: ['count'] });
+  const items = await batchGet<NodeItem>(hashes.map((h) => keys.node(tenantId, h)), { projection: ['count'], parallel: IN_FLIGHT });
   return new Set(items.filter((item) => typeof item.count === 'number').map((item) => hashFromPk(item.pk)));
 }
 
@@ -58,7 +65,7 @@ export async function existingNodes(tenantId: string, hashes: readonly string[])
  */
 export async function loadNodes(tenantId: string, hashes: readonly string[], opts: { legacy?: boolean } = {}): Promise<Map<string, TreeNode>> {
   const nodes = new Map<string, TreeNode>();
-  for (const item of await batchGet<NodeItem>(hashes.map((h) => keys.node(tenantId, h)))) {
+  for (const item of await batchGet<NodeItem>(hashes.map((h) => keys.node(tenantId, h)), { parallel: IN_FLIGHT })) {
     if (!opts.legacy && !summaryOf(item)) continue;
     const hash = hashFromPk(item.pk);
     const payload = JSON.parse(gunzipSync(item.data).toString('utf8'));
@@ -80,7 +87,7 @@ export async function storeNodes(tenantId: string, nodes: readonly VerifiedNode[
     const level = byLevel[index]!.level;
     const sameLevel: VerifiedNode[] = [];
     while (index < byLevel.length && byLevel[index]!.level === level) sameLevel.push(byLevel[index++]!);
-    await batchPut(sameLevel.map((node) => toItem(tenantId, node)) as unknown as Record<string, unknown>[]);
+    await batchPut(sameLevel.map((node) => toItem(tenantId, node)) as unknown as Record<string, unknown>[], { parallel: IN_FLIGHT });
   }
   return byLevel.length;
 }
