@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fileEntry, oldCanonical } from '../../test/helpers/entries.ts';
+import { oldCanonical } from '../../test/helpers/old-canonical.ts';
+import { wireFile } from '../../test/helpers/wire-scan.ts';
 import type { Entry, PathEntry } from './entry.ts';
 import { buildTree, canonicalEntry, innerHash, isLeaf, leafHash, sortEntries } from './tree.ts';
 
 describe('the canonical form of a leaf is injective', () => {
   it('a one-entry leaf whose linkTarget carries the text of a two-entry leaf does not get its hash', () => {
-    const victim: PathEntry[] = [['/srv/app/a', fileEntry(1)], ['/srv/app/b', fileEntry(2)]];
+    const victim: PathEntry[] = [['/srv/app/a', wireFile('c1', 1)], ['/srv/app/b', wireFile('c2', 2)]];
     // The attack of issue 10: the first entry whole, the second smuggled in after a newline.
     const [path, first] = victim[0]!;
     const forged: PathEntry[] = [[path, { ...first, linkTarget: `\n${oldCanonical(victim[1]!)}` }]];
@@ -14,22 +15,22 @@ describe('the canonical form of a leaf is injective', () => {
   });
 
   it('fields cannot borrow text from their neighbours (path vs. linkTarget, mode vs. mtime)', () => {
-    const a: PathEntry[] = [['/x\u0000file', { ...fileEntry(1), linkTarget: 'y' }]];
-    const b: PathEntry[] = [['/x', { ...fileEntry(1), linkTarget: 'y' }]];
+    const a: PathEntry[] = [['/x\u0000file', { ...wireFile('c1', 1), linkTarget: 'y' }]];
+    const b: PathEntry[] = [['/x', { ...wireFile('c1', 1), linkTarget: 'y' }]];
     expect(leafHash(a)).not.toBe(leafHash(b));
-    expect(leafHash([['/x', fileEntry(1, { mode: '06440', mtime: '2026' })]])).not.toBe(leafHash([['/x', fileEntry(1, { mode: '0644', mtime: '02026' })]]));
+    expect(leafHash([['/x', { ...wireFile('c1', 1), mode: '06440', mtime: '2026' }]])).not.toBe(leafHash([['/x', { ...wireFile('c1', 1), mode: '0644', mtime: '02026' }]]));
   });
 
   it('a string is not a number, an empty list is not an empty string, and lone surrogates stay apart', () => {
-    const withLink = (linkTarget: unknown) => leafHash([['/x', { ...fileEntry(1), linkTarget } as unknown as Entry]]);
+    const withLink = (linkTarget: unknown) => leafHash([['/x', { ...wireFile('c1', 1), linkTarget } as unknown as Entry]]);
     expect(withLink('1')).not.toBe(withLink(1));
     expect(withLink([])).not.toBe(withLink(''));
     // Both encode to U+FFFD in UTF-8: the hash must still tell them apart.
-    expect(leafHash([['/x\ud800', fileEntry(1)]])).not.toBe(leafHash([['/x\udc00', fileEntry(1)]]));
+    expect(leafHash([['/x\ud800', wireFile('c1', 1)]])).not.toBe(leafHash([['/x\udc00', wireFile('c1', 1)]]));
   });
 
   it('covers every Entry field, present and future, whatever the order of keys', () => {
-    const base = fileEntry(7);
+    const base = wireFile('c7', 7);
     const withXattrs = { ...base, xattrs: { 'user.a': 'h1', 'security.selinux': 'h2' }, nlink: 1 } as Entry;
     const reordered = { nlink: 1, xattrs: { 'security.selinux': 'h2', 'user.a': 'h1' }, ...base } as Entry;
     expect(leafHash([['/x', withXattrs]])).not.toBe(leafHash([['/x', base]]));
@@ -41,13 +42,13 @@ describe('the canonical form of a leaf is injective', () => {
   });
 
   it('leaf and inner texts cannot be confused, nor inner nodes of different levels', () => {
-    const leaf = leafHash([['/x', fileEntry(1)]]);
+    const leaf = leafHash([['/x', wireFile('c1', 1)]]);
     expect(innerHash(1, [leaf])).not.toBe(innerHash(2, [leaf]));
     expect(innerHash(1, [leaf, leaf])).not.toBe(innerHash(1, [leaf]));
   });
 
   it('buildTree still makes the same tree from the same entries', () => {
-    const entries = sortEntries(Array.from({ length: 500 }, (_, i): PathEntry => [`/srv/app/f${String(i).padStart(4, '0')}`, fileEntry(i)]));
+    const entries = sortEntries(Array.from({ length: 500 }, (_, i): PathEntry => [`/srv/app/f${String(i).padStart(4, '0')}`, wireFile(`c${i}`, i)]));
     const a = buildTree(entries);
     const b = buildTree(entries.map(([p, e]) => [p, { ...e }]));
     expect(a.root).toBe(b.root);

@@ -1,21 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Entry, PathEntry } from '../../functions/contract/entry.ts';
-
-/** A regular file's entry; `inode` also makes its content hash distinct. */
-export function fileEntry(inode: number, extra: Partial<Entry> = {}): Entry {
-  return {
-    type: 'file',
-    size: 100 + inode,
-    mode: '0644',
-    uid: 0,
-    gid: 0,
-    mtime: '2026-11-01T00:00:00.000Z',
-    ctime: '2026-11-01T00:00:00.000Z',
-    inode,
-    hash: { algorithm: 'sha256', value: String(inode).padStart(64, 'a') },
-    ...extra,
-  };
-}
+import type { PathEntry } from '../../functions/contract/entry.ts';
 
 /**
  * The text a leaf hash covered before canonical form 2 (issue 10): fields joined by NUL, entries by
