@@ -6,9 +6,9 @@ import { TABLE_KEY } from './table.ts';
  *
  * | item         | pk                      | sk            | gsi1 (pk / sk)                | gsi2 (pk / sk)             | gsi3 (pk / sk)            |
  * |--------------|-------------------------|---------------|-------------------------------|----------------------------|---------------------------|
- * | tenant       | T#t                     | TENANT        | TENANTS / T#t                 |                            |                           |
+ * | tenant       | T#t                     | TENANT        | TENANTS / T#t                 |                            | WAKE#w / time#reports#T#t#t|
  * | api key      | T#t                     | APIKEY#k      |                               |                            |                           |
- * | server group | T#t                     | GROUP#g       |                               |                            |                           |
+ * | server group | T#t                     | GROUP#g       |                               |                            | WAKE#w / time#scans#T#t#g |
  * | policy       | T#t                     | POLICY#p      |                               |                            |                           |
  * | server       | T#t#SRV#s               | SERVER        | T#t#GROUP#g / SERVER#s        | T#t#SERVERS / SERVER#s     |                           |
  * | inbox entry  | T#t#SRV#s               | INBOX#scan    |                               |                            |                           |
@@ -45,6 +45,11 @@ import { TABLE_KEY } from './table.ts';
  * A scan is in gsi2 (`UPLOADED`) only while its upload is recorded and its ingest not done: the schedule's
  * sweep reads it by time (`<at>` is when its ingest was last enqueued) to re-drive an ingest whose message
  * was lost. Sharded like the scans themselves, since a scheduled scan of a large group writes it in a burst.
+ *
+ * The wake index (gsi3, sparse) holds every item with recurring work due at a time (a group's scheduled
+ * scans, a tenant's weekly reports) under that time, in WAKE_SHARDS global partitions `WAKE#w` (`w` from
+ * the tenant and item): the minute tick reads the shards up to now, with no walk of tenants or groups.
+ * It is written each time an item's work moves on, by every tenant, so one partition would be hot.
  */
 export interface Key {
   pk: string;
@@ -62,6 +67,20 @@ export function shardOf(id: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0) % SHARDS;
+}
+
+/** Partitions of the wake index. Each group or tenant moves its entry once per slot; 16 spread a top-of-the-hour burst. */
+export const WAKE_SHARDS = 16;
+
+/** What an entry of the wake index wakes: a server group's scheduled scans, or a tenant's weekly reports. */
+export type WakeKind = 'scans' | 'reports';
+
+/** Who an entry of the wake index belongs to, read back from its sort key. */
+export interface WakeEntry {
+  kind: WakeKind;
+  tenantId: string;
+  /** The group id (scans) or the tenant id again (reports). */
+  id: string;
 }
 
 const t = (tenantId: string) => `T#${tenantId}`;
@@ -132,6 +151,14 @@ export const keys = {
     gsi2sk: `EV#${event.id}`,
   }),
   eventShards: (tenantId: string) => shards(`${t(tenantId)}#EV`),
+
+  /** The wake index entry of an item whose work is due at `wakeAt` (ISO): time first, so a range reads what is due. */
+  wakeIndex: (entry: WakeEntry, wakeAt: string) => ({
+    gsi3pk: `WAKE#${shardOf(`${entry.tenantId}/${entry.kind}/${entry.id}`) % WAKE_SHARDS}`,
+    gsi3sk: `${wakeAt}#${entry.kind}#${t(entry.tenantId)}#${entry.id}`,
+  }),
+  /** Every wake shard, up to the entries due at `until` (ISO) included. */
+  dueUntil: (until: string) => ({ index: 'gsi3' as const, pks: Array.from({ length: WAKE_SHARDS }, (_, w) => `WAKE#${w}`), from: '0', to: `${until}#~` }),
   eventsOfServer: (tenantId: string, serverId: string) => ({ index: 'gsi1' as const, pks: [`${t(tenantId)}#SRV#${serverId}#EV`] }),
   eventsOfPolicy: (tenantId: string, policyId: string) => ({ index: 'gsi2' as const, pks: shards(`${t(tenantId)}#POL#${policyId}#EV`) }),
 
@@ -209,6 +236,13 @@ export const alertKeys = {
 
 /** One string per primary key, to find an item by its key in a Map. */
 export const keyString = (key: Key): string => `${key.pk}\u0000${key.sk}`;
+
+/** The owner of a wake index entry, from its sort key (keys.wakeIndex). */
+export function wakeEntryOf(gsi3sk: string): WakeEntry {
+  const [, kind, tenantMark, tenantId, id] = gsi3sk.split('#');
+  if ((kind !== 'scans' && kind !== 'reports') || tenantMark !== 'T' || !tenantId || !id) throw new Error(`not a wake index key: ${gsi3sk}`);
+  return { kind, tenantId, id };
+}
 
 /** The primary key attributes of an item. */
 export const keyOf = (item: Record<string, unknown>): Key => ({ pk: item[TABLE_KEY.partitionKey] as string, sk: item[TABLE_KEY.sortKey] as string });

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { GroupSchema } from '../../model/server-group.ts';
 import { ScanSchema } from '../../model/scan.ts';
-import { getGroup, listGroups, type GroupItem } from '../../store/groups.ts';
+import { getGroup, listGroups, toGroup } from '../../store/groups.ts';
 import { decodeCursor, encodeCursor } from '../../store/cursor.ts';
 import { createGroup } from '../../use-cases/create-group.ts';
 import { deleteGroup } from '../../use-cases/delete-group.ts';
@@ -13,12 +13,6 @@ import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
 
 export const groupRoutes = newRouter();
 const tags = ['Server groups'];
-
-/** The served group (the schedule's bookkeeping stays internal). */
-function toGroup(item: GroupItem) {
-  const { lastScheduledSlot: _slot, ...group } = item;
-  return group;
-}
 
 groupRoutes.openapi(
   route({
