@@ -2,12 +2,18 @@ import { z } from '@hono/zod-openapi';
 import { DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR } from '../domain/alert-timing.ts';
 import { DayOfWeekSchema, HhMmSchema } from './enums.ts';
 
+/** What `eventRetentionDays` does, for the API docs of both the served and the PATCH shape. */
+export const RETENTION_DESCRIPTION =
+  'Days an event is kept after it was detected (default 90); older events are no longer listed or served, and are deleted. ' +
+  'Each event gets its expiry when it is stored, so a change applies to events stored afterwards: events already stored keep theirs. ' +
+  'The dashboard counts are not affected.';
+
 /** Tenant settings (CONTRACT "GET/PATCH /v1/settings"). */
 export const SettingsSchema = z
   .object({
     labeledEventSyncIntervalMinutes: z.number().int(),
     weeklyReport: z.object({ dayOfWeek: DayOfWeekSchema, time: HhMmSchema }),
-    eventRetentionDays: z.number().int(),
+    eventRetentionDays: z.number().int().openapi({ description: RETENTION_DESCRIPTION }),
     agentCheckInIntervalSeconds: z.number().int().openapi({ description: 'How often agents check in (default 300).' }),
     alertMailsPerProfilePerHour: z.number().int().openapi({
       description: 'Flood control: digests one alert profile mails per hour (default 20); the rest is held back and summed up in its next mail.',

@@ -1,6 +1,6 @@
 import { config } from '../shared/config.ts';
 import { deriveEnrollmentSecret, safeEqual } from '../shared/secrets.ts';
-import type { TenantSettings } from '../model/settings.ts';
+import { DEFAULT_SETTINGS, type TenantSettings } from '../model/settings.ts';
 import { keys } from './keys.ts';
 import { defineEntity } from './entity.ts';
 import { queryPage, type Page } from './db.ts';
@@ -80,6 +80,11 @@ export async function rotateEnrollmentKey(tenantId: string, now: Date): Promise<
 export async function bumpConfigVersion(tenantId: string): Promise<void> {
   await tenants.update(tenantId, tenantId, { add: { configVersion: 1 } });
   forgetTenant(tenantId);
+}
+
+/** How many days the tenant keeps events, as set now (read at each ingest, so a change applies to the events stored after it). */
+export async function eventRetentionDays(tenantId: string): Promise<number> {
+  return (await getTenant(tenantId))?.settings.eventRetentionDays ?? DEFAULT_SETTINGS.eventRetentionDays;
 }
 
 /** One page of tenant ids (the schedule handler walks them all). */

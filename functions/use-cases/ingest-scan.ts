@@ -8,10 +8,11 @@ import { getServer, removeFromInbox, type ServerItem } from '../store/servers.ts
 import { awaitsIngest, closeScan, getScan, type RecordedUpload, type ScanItem, type ScanResultRef } from '../store/scans.ts';
 import { advanceScanState, claimScanState, getScanState, type ScanStateItem } from '../store/scan-state.ts';
 import { differingEntries } from '../store/tree-diff.ts';
-import { putEvents } from '../store/events.ts';
+import { expiringEvent, putEvents } from '../store/events.ts';
 import { triageNewEvents } from './triage-new-events.ts';
 import { releaseTurn, takeTurn, WaitingForTurnError } from './ingest-order.ts';
 import { raiseScanAlerts } from './raise-scan-alerts.ts';
+import { eventRetentionDays } from '../store/tenants.ts';
 
 export interface IngestMessage {
   tenantId: string;
@@ -40,6 +41,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
   const server = await getServer(tenantId, scan.serverId);
   if (!server) return 'nothing to do';
   const policies = new Map((await getPolicies(tenantId, scan.results.map((r) => r.policyId))).map((p) => [p.id, p]));
+  const retentionDays = await eventRetentionDays(tenantId);
 
   const totals = zero();
   let filesScanned = 0;
@@ -49,7 +51,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
     if (!policy) continue; // deleted since the upload: nothing to compare against
     let counts: Counts;
     try {
-      counts = await ingestPolicy(tenantId, scan, server, policy, result, now);
+      counts = await ingestPolicy(tenantId, scan, server, policy, result, now, retentionDays);
     } catch (error) {
       if (!(error instanceof WaitingForTurnError)) throw error;
       logger.info('scan waits for its turn', { tenantId, scanId, behind: error.behind, policyId: policy.id });
@@ -65,7 +67,7 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
 }
 
 /** One policy of the scan: its turn, its events triaged and written, the state moved to this scan. */
-async function ingestPolicy(tenantId: string, scan: UploadedScan, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date): Promise<Counts> {
+async function ingestPolicy(tenantId: string, scan: UploadedScan, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date, retentionDays: number): Promise<Counts> {
   const turn = await takeTurn(tenantId, scan, server.id, policy.id);
   if (turn.kind === 'applied') return turn.stats;
   if (turn.kind === 'superseded') return zero();
@@ -94,7 +96,7 @@ async function ingestPolicy(tenantId: string, scan: UploadedScan, server: Server
   const previousScanId = state?.lastScanId ?? null;
   const stateId = { serverId: server.id, policyId: policy.id };
   const detectedAt = new Date(scan.detectedAt);
-  const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt }));
+  const events = changes.map((change) => expiringEvent(toEvent(change, { scan, server, policy, detectedAt }), retentionDays));
   if (events.length > 0) {
     // Events are written only by the scan holding the state, so no two scans report against the same state.
     if (!(await claimScanState(tenantId, stateId, scan.id, previousScanId, turn.staleClaim))) throw new StateMovedError(server.id, policy.id);

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EventLabelSchema, EventSchema } from '../../model/event.ts';
-import { getEvent, listEvents } from '../../store/events.ts';
+import { getEvent, listEvents, servedEvent } from '../../store/events.ts';
 import { editLabelNote, labelEvents, unlabelEvent, withCurrentLabelNames } from '../../use-cases/label-events.ts';
 import { ruleDraftOf } from '../../use-cases/manage-rules.ts';
 import { CreateRuleSchema } from '../schemas/rule.schemas.ts';
@@ -25,7 +25,7 @@ eventRoutes.openapi(
 );
 
 eventRoutes.openapi(getRoute({ path: '/v1/events/{id}', tags, summary: 'Get an event', schema: EventSchema }), async (c) => {
-  const event = found(await getEvent(c.var.tenantId, c.req.valid('param').id), 'event');
+  const event = servedEvent(found(await getEvent(c.var.tenantId, c.req.valid('param').id), 'event'));
   return c.json((await withCurrentLabelNames(c.var.tenantId, [event]))[0]!, 200);
 });
 
