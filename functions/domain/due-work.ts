@@ -22,8 +22,6 @@ export const DUE_FIELDS = ['nextDueAt', 'owedSlot', 'owedRetryAt'] as const sati
 export interface DueTiming {
   /** How long after a send the work may still be under way (the queue's visibility timeout): resend after that. */
   retryMs: number;
-  /** How long after its slot the work waits (reports: until what happened just before the slot is surely stored). */
-  settleMs?: number;
 }
 
 export type DueAction =
@@ -37,12 +35,11 @@ export type DueAction =
 
 /** What the tick does with an item whose state is `state`, at `now`. */
 export function dueAction(schedule: ScanSchedule, state: DueState, now: Date, timing: DueTiming): DueAction {
-  const settled = new Date(now.getTime() - (timing.settleMs ?? 0));
   const retryAt = new Date(now.getTime() + timing.retryMs).toISOString();
-  if (state.nextDueAt && Date.parse(state.nextDueAt) <= settled.getTime()) {
+  if (state.nextDueAt && Date.parse(state.nextDueAt) <= now.getTime()) {
     // The latest slot that has come, however many passed since nextDueAt: one claim, late if need be.
-    const slot = latestSlot(schedule, settled);
-    const next = nextSlotAfter(schedule, settled);
+    const slot = latestSlot(schedule, now);
+    const next = nextSlotAfter(schedule, now);
     if (slot && next && slot.getTime() >= Date.parse(state.nextDueAt)) {
       return { action: 'claim', slot: slot.toISOString(), next: { nextDueAt: next.toISOString(), owedSlot: slot.toISOString(), owedRetryAt: retryAt } };
     }
@@ -67,9 +64,9 @@ export function scheduledFrom(schedule: ScanSchedule, now: Date): DueState {
 }
 
 /** When the tick must look at the item next (the wake index's sort key), or undefined when never. */
-export function wakeAt(state: DueState, timing: Pick<DueTiming, 'settleMs'>): string | undefined {
+export function wakeAt(state: DueState): string | undefined {
   const times: number[] = [];
-  if (state.nextDueAt) times.push(Date.parse(state.nextDueAt) + (timing.settleMs ?? 0));
+  if (state.nextDueAt) times.push(Date.parse(state.nextDueAt));
   if (state.owedSlot && state.owedRetryAt) times.push(Date.parse(state.owedRetryAt));
   return times.length ? new Date(Math.min(...times)).toISOString() : undefined;
 }

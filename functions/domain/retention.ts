@@ -6,6 +6,9 @@
  */
 const DAY_MS = 86_400_000;
 
+/** The retention of a tenant that did not set one (CONTRACT: eventRetentionDays default 90). */
+export const DEFAULT_EVENT_RETENTION_DAYS = 90;
+
 /** The TTL value (epoch seconds) of an event detected at `detectedAt` under a retention of `days`. */
 export function eventExpiresAt(detectedAt: string, days: number): number {
   return Math.ceil((Date.parse(detectedAt) + days * DAY_MS) / 1000);

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR } from '../domain/alert-timing.ts';
 import { DayOfWeekSchema, HhMmSchema } from './enums.ts';
+import { DEFAULT_EVENT_RETENTION_DAYS } from '../domain/retention.ts';
 
 /** What `eventRetentionDays` does, for the API docs of both the served and the PATCH shape. */
 export const RETENTION_DESCRIPTION =
@@ -37,7 +38,7 @@ export type TenantSettings = Omit<Settings, 'agentCheckInIntervalSeconds'>;
 export const DEFAULT_SETTINGS: TenantSettings = {
   labeledEventSyncIntervalMinutes: 30,
   weeklyReport: { dayOfWeek: 'sunday', time: '00:00' },
-  eventRetentionDays: 90,
+  eventRetentionDays: DEFAULT_EVENT_RETENTION_DAYS,
   alertMailsPerProfilePerHour: DEFAULT_ALERT_MAILS_PER_PROFILE_PER_HOUR,
   enrollmentRateLimitPerMinute: 1000,
   enrollmentKeyMaxAgeDays: null,

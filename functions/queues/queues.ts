@@ -70,7 +70,22 @@ export const alertsQueue = defineQueue({
   batchSize: 10,
 });
 
-export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue] as const;
+/**
+ * One message per tenant and weekly report time, sent by the schedule's tick: the worker writes the report
+ * of every policy with reports on. The tenant owes the reports until the worker is done, and the tick sends
+ * the message again if it was lost.
+ */
+export const reportsQueue = defineQueue({
+  name: 'reports',
+  message: z.strictObject({ tenantId: id, to: isoTime }),
+  worker: 'functions/workers/reports.worker.ts',
+  senders: ['schedule'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 300,
+  batchSize: 1,
+});
+
+export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue, reportsQueue] as const;
 
 export type AnyQueue = (typeof QUEUES)[number];
 export type QueueName = AnyQueue['name'];

@@ -1,4 +1,4 @@
-import { DUE_FIELDS, wakeAt, type DueState, type DueTiming } from '../domain/due-work.ts';
+import { DUE_FIELDS, wakeAt, type DueState } from '../domain/due-work.ts';
 import { GSI3 } from './table.ts';
 import { keys, wakeEntryOf, type Key, type WakeEntry } from './keys.ts';
 import { getItem, queryPage, updateItem, type Changes, type Condition, type Item } from './db.ts';
@@ -15,22 +15,22 @@ export function dueStateOf(item: Partial<Record<(typeof DUE_FIELDS)[number], unk
 }
 
 /** The attributes that store `state` (DUE_FIELDS and the wake index keys): what to set, what to remove. */
-export function dueChanges(entry: WakeEntry, state: DueState, timing: Pick<DueTiming, 'settleMs'>): Required<Pick<Changes, 'set' | 'remove'>> {
+export function dueChanges(entry: WakeEntry, state: DueState): Required<Pick<Changes, 'set' | 'remove'>> {
   const set: Item = {};
   const remove: string[] = [];
   for (const field of DUE_FIELDS) {
     if (state[field] !== undefined) set[field] = state[field];
     else remove.push(field);
   }
-  const wake = wakeAt(state, timing);
+  const wake = wakeAt(state);
   if (wake) Object.assign(set, keys.wakeIndex(entry, wake));
   else remove.push(GSI3.partitionKey, GSI3.sortKey);
   return { set, remove };
 }
 
 /** Attributes of a new item that carries `state` (for a create or put). */
-export function dueAttributes(entry: WakeEntry, state: DueState, timing: Pick<DueTiming, 'settleMs'>): Item {
-  return dueChanges(entry, state, timing).set;
+export function dueAttributes(entry: WakeEntry, state: DueState): Item {
+  return dueChanges(entry, state).set;
 }
 
 /** True when the item's due state is still `seen` (each field equal, or absent when it was absent). */
@@ -50,24 +50,27 @@ function unchangedSince(seen: DueState): Condition {
 }
 
 /**
- * Moves the due state of the item at `key` from `seen` to `next` in one conditional write: false when it
- * is no longer `seen` (another tick claimed the slot first, the schedule changed, the work finished).
+ * Moves the due state of the item at `key` from `seen` to `next` in one conditional write (with `also`, other
+ * attributes of the item in the same write): false when it is no longer `seen` (another tick claimed the
+ * slot first, the schedule changed, the work finished).
  */
-export async function moveDueState(key: Key, entry: WakeEntry, seen: DueState, next: DueState, timing: Pick<DueTiming, 'settleMs'>): Promise<boolean> {
-  return (await updateItem(key, dueChanges(entry, next, timing), unchangedSince(seen))) !== undefined;
+export async function moveDueState(key: Key, entry: WakeEntry, seen: DueState, next: DueState, also: Changes = {}): Promise<boolean> {
+  const due = dueChanges(entry, next);
+  const changes: Changes = { ...also, set: { ...also.set, ...due.set }, remove: [...(also.remove ?? []), ...due.remove] };
+  return (await updateItem(key, changes, unchangedSince(seen))) !== undefined;
 }
 
 /**
  * Clears the debt of `slot` once its work is done (domain doneWith), unless a newer slot was claimed since
  * or the schedule changed. A read and a conditional write, repeated if the state moves in between.
  */
-export async function finishDueSlot(key: Key, entry: WakeEntry, slot: string, timing: Pick<DueTiming, 'settleMs'>): Promise<boolean> {
+export async function finishDueSlot(key: Key, entry: WakeEntry, slot: string): Promise<boolean> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const item = await getItem(key, true);
     if (!item) return false;
     const seen = dueStateOf(item);
     if (seen.owedSlot !== slot) return false;
-    if (await moveDueState(key, entry, seen, { nextDueAt: seen.nextDueAt }, timing)) return true;
+    if (await moveDueState(key, entry, seen, { nextDueAt: seen.nextDueAt })) return true;
   }
   return false;
 }

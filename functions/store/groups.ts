@@ -11,8 +11,6 @@ export const UNASSIGNED_GROUP_ID = 'grp_unassigned';
 /** A group as stored: the served group plus the due state of its scheduled scans (domain/due-work.ts). */
 export interface GroupItem extends Group, DueState {}
 
-/** A group's scheduled scans wake the tick on time: they need no settling time. */
-export const GROUP_SCAN_TIMING = {};
 /** A group's entry in the wake index. */
 export const groupScansEntry = (tenantId: string, groupId: string): WakeEntry => ({ kind: 'scans', tenantId, id: groupId });
 
@@ -21,7 +19,7 @@ export const groups = defineEntity<GroupItem>({
   key: (tenantId, groupId) => keys.group(tenantId, groupId),
   idOf: (group) => group.id,
   // In the wake index while it has a schedule (or an owed slot): written with the item, so always in step.
-  indexes: (tenantId, group) => dueAttributes(groupScansEntry(tenantId, group.id), group, GROUP_SCAN_TIMING) as Record<string, string>,
+  indexes: (tenantId, group) => dueAttributes(groupScansEntry(tenantId, group.id), group) as Record<string, string>,
 });
 
 export const getGroup = (tenantId: string, groupId: string) => groups.get(tenantId, groupId);
@@ -41,11 +39,11 @@ export const groupScheduleFrom = (group: Pick<Group, 'scanSchedule'>, now: Date)
  * index entry (a slot owed under the old schedule is forgotten: its message, if delivered, still runs).
  */
 export function groupScheduleChanges(tenantId: string, groupId: string, state: DueState): Required<Pick<Changes, 'set' | 'remove'>> {
-  return dueChanges(groupScansEntry(tenantId, groupId), state, GROUP_SCAN_TIMING);
+  return dueChanges(groupScansEntry(tenantId, groupId), state);
 }
 
 /** The scans of `slot` are created: the group owes it no more (unless a newer slot was claimed since). */
-export const finishGroupSlot = (tenantId: string, groupId: string, slot: string) => finishDueSlot(keys.group(tenantId, groupId), groupScansEntry(tenantId, groupId), slot, GROUP_SCAN_TIMING);
+export const finishGroupSlot = (tenantId: string, groupId: string, slot: string) => finishDueSlot(keys.group(tenantId, groupId), groupScansEntry(tenantId, groupId), slot);
 
 
 /** The Unassigned group of a new tenant. */

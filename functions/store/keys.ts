@@ -16,6 +16,9 @@ import { TABLE_KEY } from './table.ts';
  * | scan         | T#t#SCAN#k              | SCAN#id       | T#t#SRV#s#SCANS / SCAN#id     | T#t#UPLOADED#k / <at>#id   |                           |
  * | tree node    | T#t#NODE#hash           | NODE          |                               |                            |                           |
  * | event        | T#t#EV#k                | EV#id         | T#t#SRV#s#EV / EV#id          | T#t#POL#p#EV#k / EV#id     |                           |
+ * | report       | T#t#REPORTS             | REPORT#id     | T#t#POL#p#REPORTS / REPORT#id |                            |                           |
+ * | report part  | T#t#REPORT#id           | PART#nnnnn    |                               |                            |                           |
+ * | report cursor| T#t                     | REPORTCURSOR#p|                               |                            |                           |
  * | label        | T#t                     | LABEL#l       |                               |                            |                           |
  * | rule         | T#t                     | RULE#r        |                               |                            |                           |
  * | labeled event| T#t#LBLEV#l#k           | EV#id         | T#t#RULE#r#k / EV#id (a rule applied it) |                 |                           |
@@ -151,6 +154,17 @@ export const keys = {
     gsi2sk: `EV#${event.id}`,
   }),
   eventShards: (tenantId: string) => shards(`${t(tenantId)}#EV`),
+
+  /** A weekly report (its metadata), listed newest first by tenant or, through gsi1, by policy. */
+  report: (tenantId: string, reportId: string): Key => ({ pk: `${t(tenantId)}#REPORTS`, sk: `REPORT#${reportId}` }),
+  reportIndexes: (tenantId: string, report: { id: string; policyId: string }) => ({ gsi1pk: `${t(tenantId)}#POL#${report.policyId}#REPORTS`, gsi1sk: `REPORT#${report.id}` }),
+  reports: (tenantId: string) => ({ pk: `${t(tenantId)}#REPORTS`, skPrefix: 'REPORT#' }),
+  reportsOfPolicy: (tenantId: string, policyId: string) => ({ index: 'gsi1' as const, pk: `${t(tenantId)}#POL#${policyId}#REPORTS`, skPrefix: 'REPORT#' }),
+  /** The zipped CSV of a report in parts (a report can outgrow one item), in order, in the report's own partition. */
+  reportPart: (tenantId: string, reportId: string, part: number): Key => ({ pk: `${t(tenantId)}#REPORT#${reportId}`, sk: `PART#${String(part).padStart(5, '0')}` }),
+  reportParts: (tenantId: string, reportId: string) => ({ pk: `${t(tenantId)}#REPORT#${reportId}`, skPrefix: 'PART#' }),
+  /** Where a policy's next report starts (the last report's end, in time and in label record sequence). */
+  reportCursor: (tenantId: string, policyId: string): Key => ({ pk: t(tenantId), sk: `REPORTCURSOR#${policyId}` }),
 
   /** The wake index entry of an item whose work is due at `wakeAt` (ISO): time first, so a range reads what is due. */
   wakeIndex: (entry: WakeEntry, wakeAt: string) => ({

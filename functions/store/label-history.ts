@@ -59,6 +59,15 @@ export interface LabelRecordFilter {
   policyId?: string | undefined;
   eventId?: string | undefined;
   action?: LabelAction | undefined;
+  /** Only records written after the one with this sequence number (weekly reports: since the last report). */
+  seqAfter?: number | undefined;
+  /** Only records up to this sequence number included. */
+  seqUpTo?: number | undefined;
+}
+
+/** The sequence number of the latest record written in the tenant (0 before the first). */
+export async function latestLabelSeq(tenantId: string): Promise<number> {
+  return (await getItem<{ seq?: number }>(triageKeys.labelRecordSeq(tenantId)))?.seq ?? 0;
 }
 
 export interface ReadOptions {
@@ -75,7 +84,7 @@ export interface ReadOptions {
  */
 export async function listLabelRecords(tenantId: string, filter: LabelRecordFilter, page: PageRequest, options: ReadOptions): Promise<Page<LabelRecord>> {
   const retention = options.retention ?? LABEL_HISTORY_RETENTION;
-  const seq = (await getItem<{ seq?: number }>(triageKeys.labelRecordSeq(tenantId)))?.seq ?? 0;
+  const seq = await latestLabelSeq(tenantId);
   const visible = visibilityAt(options.now, seq, retention);
   const source = filter.policyId
     ? triageKeys.labelRecordsOfPolicy(tenantId, filter.policyId)
@@ -99,6 +108,17 @@ export async function listLabelRecords(tenantId: string, filter: LabelRecordFilt
   if (filter.policyId) equal('labelId');
   equal('eventId');
   equal('action');
+  if (filter.seqAfter !== undefined || filter.seqUpTo !== undefined) {
+    names['#seq'] = 'seq';
+    if (filter.seqAfter !== undefined) {
+      conditions.push('#seq > :seqAfter');
+      values[':seqAfter'] = filter.seqAfter;
+    }
+    if (filter.seqUpTo !== undefined) {
+      conditions.push('#seq <= :seqUpTo');
+      values[':seqUpTo'] = filter.seqUpTo;
+    }
+  }
   const condition: Condition = { expression: conditions.join(' AND '), names, values };
   const scope = `label-history:${tenantId}:${JSON.stringify(filter)}`;
   const out = await listNewestFirst<Item>(

@@ -1,19 +1,19 @@
-import { dueAction, type DueAction, type DueTiming } from '../domain/due-work.ts';
+import { dueAction, type DueTiming } from '../domain/due-work.ts';
+import type { ScanSchedule } from '../domain/schedule.ts';
 import { deployedVisibilityTimeoutSeconds, enqueueMany } from '../queues/enqueue.ts';
 import type { MessageOf } from '../queues/define-queue.ts';
-import { alertsQueue, scanDispatchQueue } from '../queues/queues.ts';
+import { alertsQueue, reportsQueue, scanDispatchQueue } from '../queues/queues.ts';
 import { logger } from '../shared/logger.ts';
+import type { Item } from '../store/db.ts';
 import { dueStateOf, forEachDue, moveDueState, type DueItem } from '../store/due-state.ts';
-import { GROUP_SCAN_TIMING, groups } from '../store/groups.ts';
-import { keys } from '../store/keys.ts';
-import { listTenantIds } from '../store/tenants.ts';
+import { groups } from '../store/groups.ts';
+import { keys, type Key, type WakeEntry } from '../store/keys.ts';
+import { listTenantIds, reportScheduleOf, tenants } from '../store/tenants.ts';
 import { redriveIngests } from './redrive-ingests.ts';
 import { wakeAlertDigests, type AlertMessage } from './wake-alert-digests.ts';
 
 /** Due items handled at once within a page of the wake index (each is one conditional UpdateItem). */
 const CLAIMS_IN_FLIGHT = 16;
-
-type DispatchMessage = MessageOf<typeof scanDispatchQueue>;
 
 /** What the tick did, for its log line and for tests. */
 export interface TickSummary {
@@ -29,29 +29,56 @@ export interface TickSummary {
   alertDigestsWoken: number;
 }
 
+/** One kind of recurring work: where its due state lives, its schedule, and the message that does it. */
+interface DueWork<M> {
+  key(entry: WakeEntry): Key;
+  schedule(item: Item): ScanSchedule;
+  /** Read when used: the visibility timeout as deployed (the local stack sets it when it starts). */
+  timing(): DueTiming;
+  message(entry: WakeEntry, slot: string): M;
+}
+
+/** A server group's scheduled scans: the scan-dispatch worker creates one per active server. */
+const GROUP_SCANS: DueWork<MessageOf<typeof scanDispatchQueue>> = {
+  key: (entry) => keys.group(entry.tenantId, entry.id),
+  schedule: (item) => groups.fromItem(item).scanSchedule,
+  timing: () => ({ retryMs: deployedVisibilityTimeoutSeconds(scanDispatchQueue) * 1000 }),
+  message: (entry, slot) => ({ tenantId: entry.tenantId, groupId: entry.id, slot, kind: 'scheduled' }),
+};
+
+/** A tenant's weekly reports: the reports worker writes one per policy with reports on. */
+const WEEKLY_REPORTS: DueWork<MessageOf<typeof reportsQueue>> = {
+  key: (entry) => keys.tenant(entry.tenantId),
+  schedule: (item) => reportScheduleOf(tenants.fromItem(item).settings),
+  timing: () => ({ retryMs: deployedVisibilityTimeoutSeconds(reportsQueue) * 1000 }),
+  message: (entry, to) => ({ tenantId: entry.tenantId, to }),
+};
+
 /**
  * What the minute tick does: read the wake index up to `now` (only the items with work due, never every
  * tenant or group), claim each due slot with a conditional write (two ticks never send one slot twice; a
  * tick after an outage claims the latest slot once), then send the work's message: a server group's
- * scheduled scans go to the scan-dispatch queue, whose worker fans out to the servers. A slot stays owed
- * until its worker reports it done, and the tick sends it again if that takes longer than the queue's
- * visibility timeout (the table is the truth, the queue a wake-up). Then it sweeps each tenant for
- * uploaded scans whose ingest message was lost (redrive-ingests.ts) and wakes its alert digests whose time has come
- * (wake-alert-digests.ts).
+ * scheduled scans go to the scan-dispatch queue, whose worker fans out to the servers; a tenant's weekly
+ * reports go to the reports queue. A slot stays owed until its worker reports it done, and the tick sends
+ * it again if that takes longer than the queue's visibility timeout (the table is the truth, the queue a
+ * wake-up). Then, per tenant, it re-drives uploaded scans whose ingest message was lost (redrive-ingests.ts)
+ * and wakes the alert digests whose time has come (wake-alert-digests.ts).
  */
 export async function scheduleTick(now: Date): Promise<TickSummary> {
   const summary: TickSummary = { claimed: 0, resent: 0, lost: 0, ingestsRedriven: 0, alertDigestsWoken: 0 };
   await forEachDue(now, async (page) => {
-    const dispatches: DispatchMessage[] = [];
+    const dispatches: MessageOf<typeof scanDispatchQueue>[] = [];
+    const reports: MessageOf<typeof reportsQueue>[] = [];
     for (let i = 0; i < page.length; i += CLAIMS_IN_FLIGHT) {
       await Promise.all(
         page.slice(i, i + CLAIMS_IN_FLIGHT).map(async (due) => {
-          const message = await claimGroupScans(due, now, summary);
-          if (message) dispatches.push(message);
+          if (due.entry.kind === 'scans') collect(dispatches, await claim(GROUP_SCANS, due, now, summary));
+          else collect(reports, await claim(WEEKLY_REPORTS, due, now, summary));
         }),
       );
     }
     if (dispatches.length) await enqueueMany(scanDispatchQueue, dispatches);
+    if (reports.length) await enqueueMany(reportsQueue, reports);
   });
   await sweepTenants(now, summary);
   logger.info('schedule tick', { time: now.toISOString(), ...summary });
@@ -74,25 +101,18 @@ async function sweepTenants(now: Date, summary: TickSummary): Promise<void> {
   summary.alertDigestsWoken = alerts.length;
 }
 
-/** Resent after the queue's visibility timeout as deployed (read when used: the local stack sets it at start). */
-const scanDueTiming = (): DueTiming => ({ ...GROUP_SCAN_TIMING, retryMs: deployedVisibilityTimeoutSeconds(scanDispatchQueue) * 1000 });
+const collect = <M>(list: M[], message: M | undefined) => message !== undefined && list.push(message);
 
-/** A group's scheduled scans: claim the due slot (or the owed one again) and answer its dispatch message. */
-async function claimGroupScans({ entry, item }: DueItem, now: Date, summary: TickSummary): Promise<DispatchMessage | undefined> {
-  const group = groups.fromItem(item);
-  const seen = dueStateOf(group);
-  const decision = dueAction(group.scanSchedule, seen, now, scanDueTiming());
+/** Claims the due slot of one item (or the owed one again) and answers its message; nothing when not due or lost to another tick. */
+async function claim<M>(work: DueWork<M>, { entry, item }: DueItem, now: Date, summary: TickSummary): Promise<M | undefined> {
+  const seen = dueStateOf(item);
+  const decision = dueAction(work.schedule(item), seen, now, work.timing());
   if (decision.action === 'none') return undefined;
-  if (!(await moveDueState(keys.group(entry.tenantId, entry.id), entry, seen, decision.next, GROUP_SCAN_TIMING))) {
+  if (!(await moveDueState(work.key(entry), entry, seen, decision.next))) {
     summary.lost++;
     return undefined;
   }
-  return messageOf(decision, summary, (slot) => ({ tenantId: entry.tenantId, groupId: entry.id, slot, kind: 'scheduled' }));
-}
-
-/** The message of a claimed or resent slot; nothing for a reschedule. */
-function messageOf<M>(decision: Exclude<DueAction, { action: 'none' }>, summary: TickSummary, message: (slot: string) => M): M | undefined {
   if (decision.action === 'reschedule') return undefined;
   summary[decision.action === 'claim' ? 'claimed' : 'resent']++;
-  return message(decision.slot);
+  return work.message(entry, decision.slot);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDb, getSqs } from '../../functions/shared/clients.ts';
-import { groups, groupScansEntry, GROUP_SCAN_TIMING } from '../../functions/store/groups.ts';
+import { groups, groupScansEntry } from '../../functions/store/groups.ts';
 import { dueStateOf, moveDueState } from '../../functions/store/due-state.ts';
 import { keys } from '../../functions/store/keys.ts';
 import { scans } from '../../functions/store/scans.ts';
@@ -144,7 +144,7 @@ describe('claims and debts', () => {
     const group = (await groups.get(tenantId, groupId))!;
     const claimedAt = slot.getTime() + 1_000;
     const owed = { nextDueAt: new Date(slot.getTime() + DAY).toISOString(), owedSlot: slot.toISOString(), owedRetryAt: new Date(claimedAt + 360_000).toISOString() };
-    expect(await moveDueState(keys.group(tenantId, groupId), groupScansEntry(tenantId, groupId), dueStateOf(group), owed, GROUP_SCAN_TIMING)).toBe(true);
+    expect(await moveDueState(keys.group(tenantId, groupId), groupScansEntry(tenantId, groupId), dueStateOf(group), owed)).toBe(true);
 
     await stack.tick(new Date(claimedAt + 60_000));
     expect(await scheduledScans(server)).toEqual([]);

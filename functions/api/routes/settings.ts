@@ -28,5 +28,5 @@ settingsRoutes.openapi(
     request: { body: jsonBody(PatchSettingsSchema) },
     responses: { 200: jsonResponse(SettingsSchema, 'Settings.'), ...errorResponses },
   }),
-  async (c) => c.json(await updateSettings(c.var.tenantId, c.req.valid('json')), 200),
+  async (c) => c.json(await updateSettings(c.var.tenantId, c.req.valid('json'), new Date()), 200),
 );
