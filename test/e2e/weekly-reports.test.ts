@@ -9,6 +9,10 @@ import { reportsQueue } from '../../functions/queues/queues.ts';
 import { updateSettings } from '../../functions/use-cases/update-settings.ts';
 import { dueStateOf } from '../../functions/store/due-state.ts';
 import { getTenant } from '../../functions/store/tenants.ts';
+import { PART_BYTES, ReportPartWriter, reports } from '../../functions/store/reports.ts';
+import { randomBytes } from 'node:crypto';
+import { queryAll } from '../../functions/store/db.ts';
+import { keys } from '../../functions/store/keys.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { runAgent } from '../helpers/agent.ts';
 
@@ -194,6 +198,25 @@ describe('weekly reports', () => {
     await enqueue(reportsQueue, { tenantId, to: sunday.toISOString() });
     await stack.drain();
     expect(await reportsOf()).toHaveLength(3);
+  });
+
+  it('a report larger than an item is stored in parts and downloaded whole', async () => {
+    const id = 'rpt_large';
+    const bytes = randomBytes(3 * PART_BYTES + 12_345);
+    const parts = new ReportPartWriter(tenantId, id);
+    for (let i = 0; i < bytes.length; i += 64_000) {
+      parts.append(bytes.subarray(i, i + 64_000));
+      await parts.flush();
+    }
+    const stored = await parts.close();
+    expect(stored).toEqual({ parts: 4, bytes: bytes.length });
+    const to = new Date(sunday.getTime() - 7 * DAY).toISOString();
+    await reports.create(tenantId, { id, policyId: 'pol_large', from: to, to, rowCount: 0, createdAt: to, sizeBytes: stored.bytes, fileName: 'large.zip', ...stored, seqAfter: 0, seqUpTo: 0 });
+    const res = await stack.api('GET', `/v1/reports/${id}/download`, { key: admin });
+    expect(res.status).toBe(200);
+    expect(res.bytes.equals(bytes)).toBe(true);
+    expect((await stack.api('DELETE', `/v1/reports/${id}`, { key: admin })).status).toBe(204);
+    expect(await queryAll(keys.reportParts(tenantId, id))).toEqual([]);
   });
 
   it('an unknown query parameter is a 400; another tenant sees none of them', async () => {
