@@ -17,10 +17,10 @@ import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwa
 type Json = Record<string, any>;
 
 /** A queue declared only in this test: adding a queue must be one declaration. */
-const REPORTS_QUEUE = defineQueue({
-  name: 'reports',
-  message: zm.object({ policyId: zm.string() }),
-  worker: 'functions/workers/reports.worker.ts',
+const LABEL_SYNC_QUEUE = defineQueue({
+  name: 'label-sync',
+  message: zm.object({ tenantId: zm.string() }),
+  worker: 'functions/workers/label-sync.worker.ts',
   senders: ['schedule'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
@@ -34,7 +34,7 @@ const REPORTS_QUEUE = defineQueue({
 function scratchRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'driftwatch-infra-'));
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), REPORTS_QUEUE.worker];
+  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), LABEL_SYNC_QUEUE.worker];
   for (const entry of entries) {
     mkdirSync(dirname(join(root, entry as string)), { recursive: true });
     writeFileSync(join(root, entry as string), 'export const handler = async () => undefined;\n');
@@ -168,10 +168,17 @@ describe('workers', () => {
   });
 
   it('adds a queue and its worker with one declaration', () => {
-    const { stack: withReports, template: t } = synth({}, [...QUEUES, REPORTS_QUEUE]);
+    const { stack: withSync, template: t } = synth({}, [...QUEUES, LABEL_SYNC_QUEUE]);
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', QUEUES.length + 1);
-    const scheduleEnv = t.toJSON().Resources[withReports.getLogicalId(withReports.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
-    expect(scheduleEnv[queueUrlEnv('reports')]).toEqual({ Ref: withReports.getLogicalId(withReports.queues.queues.reports!.node.defaultChild as any) });
+    const scheduleEnv = t.toJSON().Resources[withSync.getLogicalId(withSync.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(scheduleEnv[queueUrlEnv('label-sync')]).toEqual({ Ref: withSync.getLogicalId(withSync.queues.queues['label-sync']!.node.defaultChild as any) });
+  });
+
+  it('the reports queue reaches the schedule only (its one sender)', () => {
+    const envOf = (fn: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables;
+    expect(envOf(stack.schedule.fn)[queueUrlEnv('reports')]).toEqual({ Ref: queueId(stack.queues.queues.reports!) });
+    expect(envOf(stack.api.fn)[queueUrlEnv('reports')]).toBeUndefined();
+    expect(envOf(stack.queues.workers.reports!)[queueUrlEnv('reports')]).toBeUndefined();
   });
 
   it('the alerts queue reaches its declared senders only, and only the alerts worker may send mail', () => {
