@@ -9,11 +9,17 @@ export const RETENTION_DESCRIPTION =
   'Each event gets its expiry when it is stored, so a change applies to events stored afterwards: events already stored keep theirs. ' +
   'The dashboard counts are not affected.';
 
+/** What `weeklyReport` does, for the API docs of both the served and the PATCH shape. */
+export const WEEKLY_REPORT_DESCRIPTION =
+  'When (UTC) the weekly report of each policy with `reports: true` is written (default Sunday 00:00). A new time takes effect at its ' +
+  'first occurrence after the change, and that report covers everything since the previous one, so it spans more or less than a week: ' +
+  'moved from Sunday to Wednesday on a Tuesday, the Wednesday report covers 3 days; on a Thursday, 10.';
+
 /** Tenant settings (CONTRACT "GET/PATCH /v1/settings"). */
 export const SettingsSchema = z
   .object({
     labeledEventSyncIntervalMinutes: z.number().int(),
-    weeklyReport: z.object({ dayOfWeek: DayOfWeekSchema, time: HhMmSchema }),
+    weeklyReport: z.object({ dayOfWeek: DayOfWeekSchema, time: HhMmSchema }).openapi({ description: WEEKLY_REPORT_DESCRIPTION }),
     eventRetentionDays: z.number().int().openapi({ description: RETENTION_DESCRIPTION }),
     agentCheckInIntervalSeconds: z.number().int().openapi({ description: 'How often agents check in (default 300).' }),
     alertMailsPerProfilePerHour: z.number().int().openapi({

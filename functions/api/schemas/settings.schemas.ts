@@ -1,11 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { DayOfWeekSchema, HhMmSchema } from '../../model/enums.ts';
-import { RETENTION_DESCRIPTION } from '../../model/settings.ts';
+import { RETENTION_DESCRIPTION, WEEKLY_REPORT_DESCRIPTION } from '../../model/settings.ts';
 
 export const PatchSettingsSchema = z
   .strictObject({
     labeledEventSyncIntervalMinutes: z.number().int().min(5).max(1440).optional(),
-    weeklyReport: z.strictObject({ dayOfWeek: DayOfWeekSchema.optional(), time: HhMmSchema.optional() }).optional(),
+    weeklyReport: z.strictObject({ dayOfWeek: DayOfWeekSchema.optional(), time: HhMmSchema.optional() }).optional().openapi({ description: WEEKLY_REPORT_DESCRIPTION }),
     eventRetentionDays: z.number().int().min(1).max(3650).optional().openapi({ description: RETENTION_DESCRIPTION }),
     agentCheckInIntervalSeconds: z.number().int().min(60).max(3600).optional(),
     alertMailsPerProfilePerHour: z.number().int().min(1).max(1000).optional(),
