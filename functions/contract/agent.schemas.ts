@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { EntrySchema } from './entry.schemas.ts';
 import { CONTROL_CHARACTER } from './wire-path.ts';
 import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetSchema } from './policy.schemas.ts';
-import { PlatformSchema, ScanKindSchema, ScanStatusSchema, WatchingSchema, type ScanKind } from './enums.ts';
+import { PlatformSchema, ScanKindSchema, ScanStatusSchema, TimestampSchema, WatchingSchema, type ScanKind } from './enums.ts';
 import { SOFTWARE_ID } from './software.ts';
 
 export { ScanKindSchema, type ScanKind };
@@ -59,7 +59,7 @@ export const CheckInRequestSchema = z.strictObject({
 });
 export type CheckInRequest = z.input<typeof CheckInRequestSchema>;
 
-export const PendingScanSchema = z.object({ id: z.string(), kind: ScanKindSchema, requestedAt: z.string() });
+export const PendingScanSchema = z.object({ id: z.string(), kind: ScanKindSchema, requestedAt: TimestampSchema });
 export type PendingScan = z.infer<typeof PendingScanSchema>;
 
 export const CheckInResponseSchema = z.object({
@@ -128,9 +128,9 @@ export const AgentScanSchema = z.object({
   id: z.string(),
   kind: ScanKindSchema,
   status: ScanStatusSchema,
-  requestedAt: z.string(),
-  startedAt: z.string().optional(),
-  completedAt: z.string().optional(),
+  requestedAt: TimestampSchema,
+  startedAt: TimestampSchema.optional(),
+  completedAt: TimestampSchema.optional(),
   stats: z.object({ filesScanned: z.number(), added: z.number(), modified: z.number(), removed: z.number(), renamed: z.number() }).optional(),
   error: z.string().optional(),
 });
