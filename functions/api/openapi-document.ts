@@ -50,7 +50,6 @@ export function openApiConfig() {
     info: {
       title: 'Driftwatch API',
       version: API_VERSION,
-      summary: 'Multi-tenant file integrity monitoring.',
       description: INTRODUCTION,
     },
     tags: Object.entries(API_TAGS).map(([name, description]) => ({ name, description })),

@@ -28,6 +28,8 @@ export interface AppFunctionProps {
   memorySize?: number;
   /** Application environment (table, queue URLs, secrets, mail); the runtime defaults are added here. */
   environment: Record<string, string>;
+  /** Shell commands run after bundling (`inputDir` is the repo root, `outputDir` what is zipped): files shipped beside the bundle. */
+  afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /**
@@ -65,6 +67,9 @@ export function appFunction(scope: Construct, id: string, props: AppFunctionProp
       // Bundle the SDK (the default for Node 18+ leaves @aws-sdk/* external).
       externalModules: [],
       banner: ESM_REQUIRE_BANNER,
+      ...(props.afterBundling
+        ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: props.afterBundling } }
+        : {}),
     },
   });
 }
