@@ -1,11 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runWalkthrough } from '../../scripts/readme-walkthrough.ts';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Issue 18: the README's walk-through runs as written, block by block, each in its own shell, from a fresh
  * copy of the repository (scripts/readme-walkthrough.ts; CI also runs it with a real `npm ci`). Beyond every
  * block exiting 0 with no problem answer, what a new user is told to expect is what they get.
  */
+describe('the README and docs', () => {
+  it('link only to files of the repository (a clone has no ../shared)', () => {
+    const tracked = new Set(execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean));
+    const pages = [...tracked].filter((file) => file.endsWith('.md'));
+    expect(pages).toContain('README.md');
+    for (const page of pages) {
+      for (const [, target] of readFileSync(join(REPO, page), 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^(https?:|mailto:|#)/.test(target!)) continue;
+        const file = normalize(join(dirname(page), target!.split('#')[0]!));
+        expect(tracked.has(file) || [...tracked].some((t) => t.startsWith(`${file}/`)), `${page} links to ${target}`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('the README walk-through', () => {
   it('runs block by block from a fresh copy, and each block shows what the README says it shows', async () => {
     const results = await runWalkthrough();
