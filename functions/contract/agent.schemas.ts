@@ -27,7 +27,17 @@ export const EnrollRequestSchema = z.strictObject({
 });
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
 
-export const EnrollResponseSchema = z.object({ serverId: z.string(), tenantId: z.string(), credential: z.string() });
+export const EnrollResponseSchema = z.object({
+  serverId: z.string(),
+  tenantId: z.string(),
+  credential: z.string().openapi({ description: 'The agent credential (`dwa_...`): shown once, stored hashed.' }),
+  group: z.object({
+    id: z.string(),
+    name: z.string(),
+    policyCount: z.number().int().openapi({ description: 'Policies of the group now: with none, the server has nothing to scan until one is added.' }),
+  }).openapi({ description: 'The group the server joined.' }),
+  tagMatched: z.boolean().openapi({ description: 'Whether a group has the tag the agent enrolled with; false: it joined `Unassigned`.' }),
+});
 export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
 
 export const AgentPolicySchema = z.object({
@@ -66,7 +76,13 @@ export const CheckInResponseSchema = z.object({
   serverId: z.string(),
   configVersion: z.string(),
   /** null when the agent's configVersion is current. */
-  config: z.object({ policies: z.array(AgentPolicySchema) }).nullable(),
+  config: z
+    .object({
+      policies: z.array(AgentPolicySchema),
+      group: z.object({ id: z.string(), name: z.string() }).openapi({ description: "The server's group, whose policies these are (for the agent to name it)." }),
+    })
+    .nullable()
+    .openapi({ description: 'The policies to run, only when they changed since `configVersion` (else null).' }),
   pendingScans: z.array(PendingScanSchema),
   checkInIntervalSeconds: z.number().int(),
 });
