@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ESM_REQUIRE_BANNER } from '../../infra/constructs/app-function.ts';
+import { LAMBDA_ESBUILD } from '../../infra/constructs/app-function.ts';
 import { shipSwaggerUi } from '../../infra/constructs/api.ts';
 import { swaggerUiDir } from '../../functions/api/docs-assets.ts';
 
@@ -48,13 +48,8 @@ describe('the API Lambda bundle and /docs', () => {
     await build({
       entryPoints: [join(REPO, 'functions/api/lambda.ts')],
       outfile: join(out, 'index.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      mainFields: ['module', 'main'],
-      minify: true,
-      banner: { js: ESM_REQUIRE_BANNER },
+      ...LAMBDA_ESBUILD,
+      mainFields: [...LAMBDA_ESBUILD.mainFields],
       logLevel: 'silent',
     });
     for (const command of shipSwaggerUi(REPO, out)) execSync(command);
