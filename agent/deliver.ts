@@ -1,3 +1,4 @@
+import type { OptionalAttribute } from '../functions/contract/entry.ts';
 import type { Tree } from '../functions/contract/tree.ts';
 import { ApiError, type ApiClient, type ByteMeter } from './client.ts';
 import { log } from './log.ts';
@@ -13,10 +14,23 @@ import type { TreeMemory } from './tree-memory.ts';
  * nodes. Every accepted tree becomes the memory of its policy.
  */
 
-export interface PolicyTree {
+/** What `complete` reports of one policy's walk besides its root (CompleteRequestSchema). */
+export interface WalkCounts {
+  filesScanned: number;
+  skipped?: number;
+  unreadable?: number;
+  unsupportedAttributes?: OptionalAttribute[];
+}
+
+export interface PolicyTree extends WalkCounts {
   policyId: string;
   tree: Tree;
-  filesScanned: number;
+}
+
+/** The counts of `complete` out of anything that carries them. */
+export function walkCounts(from: WalkCounts): WalkCounts {
+  const { filesScanned, skipped, unreadable, unsupportedAttributes } = from;
+  return { filesScanned, ...(skipped !== undefined ? { skipped } : {}), ...(unreadable !== undefined ? { unreadable } : {}), ...(unsupportedAttributes ? { unsupportedAttributes } : {}) };
 }
 
 export interface DeliverOptions {
@@ -52,7 +66,7 @@ export async function deliver(
   const path = `/v1/agent/scans/${encodeURIComponent(scanId)}/complete`;
   const body = {
     scannedAt,
-    results: trees.map((t) => ({ policyId: t.policyId, root: t.tree.root, filesScanned: t.filesScanned })),
+    results: trees.map((t) => ({ policyId: t.policyId, root: t.tree.root, ...walkCounts(t) })),
   };
   const memory = opts.memory;
   // Policies whose memory this delivery already used: it is recalled at most once.

@@ -1,7 +1,7 @@
 import { buildTree } from '../functions/contract/tree.ts';
 import { ApiError, UnreachableError, type ByteMeter } from './client.ts';
 import type { AgentContext } from './context.ts';
-import { deliver, ProtocolError } from './deliver.ts';
+import { deliver, ProtocolError, walkCounts } from './deliver.ts';
 import { errorMessage, log } from './log.ts';
 import { createScan, recordLastScan } from './run-scan.ts';
 import { listSpool, quarantineSpool, readSpool, removeSpool, rewriteSpool, type SpoolFile } from './spool.ts';
@@ -47,7 +47,7 @@ export async function flushSpool(ctx: AgentContext): Promise<FlushResult> {
       quarantine(ctx, file, `belongs to server ${record.serverId}, this agent is now ${ctx.credential.serverId}`);
       continue;
     }
-    const trees = record.results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
+    const trees = record.results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), ...walkCounts(r) }));
     const filesScanned = record.results.reduce((sum, r) => sum + r.filesScanned, 0);
     const meter: ByteMeter = { bytes: 0 };
     const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);

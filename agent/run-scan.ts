@@ -1,13 +1,16 @@
 import type { AgentPolicy, AgentScan, ScanKind } from '../functions/contract/agent.schemas.ts';
+import type { PathEntry } from '../functions/contract/entry.ts';
 import { buildTree } from '../functions/contract/tree.ts';
 import { ApiError, UnreachableError, type ByteMeter } from './client.ts';
 import type { AgentContext } from './context.ts';
-import { deliver, ProtocolError, type PolicyTree } from './deliver.ts';
+import { deliver, ProtocolError, walkCounts, type PolicyTree } from './deliver.ts';
+import { carryForward } from './carry-forward.ts';
+import { targetForPath } from '../functions/contract/targets.ts';
 import { errorMessage, log } from './log.ts';
 import { scanPolicy, type PolicyScanResult } from './scan/scan-policy.ts';
 import { addToSpool } from './spool.ts';
 import { paths, updateState } from './state.ts';
-import { treeMemory } from './tree-memory.ts';
+import { treeEntries, treeMemory, type TreeMemory } from './tree-memory.ts';
 
 /**
  * Runs one scan end to end: walk every active policy (while the scan is created, or from a walk the
@@ -177,15 +180,16 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
   const { results, scannedAt } = walked;
   const names = new Map(job.policies.map((p) => [p.id, p.name]));
   for (const result of results) {
-    for (const e of result.errors ?? []) log.warn(`policy ${names.get(result.policyId) ?? result.policyId}: ${e.path}: ${e.message}`);
+    for (const e of result.errors ?? []) log.warn(`policy ${names.get(result.policyId) ?? result.policyId}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
   }
+  const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);
+  for (const result of results) fillUnknown(result, job.policies.find((p) => p.id === result.policyId)!, memory);
   const filesScanned = results.reduce((sum, r) => sum + r.filesScanned, 0);
 
   if (scanId !== null && !unreachable && !job.spoolOnly) {
     const treeStarted = performance.now();
-    const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
+    const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), ...walkCounts(r) }));
     const treeMs = performance.now() - treeStarted;
-    const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);
     try {
       await deliver(ctx.client, scanId, trees, scannedAt, meter, { memory, ignoreMemory: full });
       recordLastScan(ctx.stateDir, scanId, scannedAt, filesScanned, meter.bytes);
@@ -214,7 +218,7 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
     scanId,
     kind: job.kind,
     scannedAt,
-    results: results.map((r) => ({ policyId: r.policyId, filesScanned: r.filesScanned, entries: r.entries })),
+    results: results.map((r) => ({ policyId: r.policyId, ...walkCounts(r), entries: r.entries })),
   });
   if (!spooled) {
     log.error(`spool is full: results of scan ${scanId ?? '(local)'} at ${scannedAt} dropped; the next scan reports the same changes`);
@@ -222,6 +226,22 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
   }
   log.info(`scan ${scanId ?? '(local)'} spooled (${filesScanned} files)`);
   return run('spooled', { scannedAt, filesScanned });
+}
+
+/**
+ * Where the walk could not see (unknownPaths), the last accepted entries stand in (carry-forward.ts):
+ * what the agent may not read is unknown, never `removed`.
+ */
+function fillUnknown(result: PolicyScanResult, policy: AgentPolicy, memory: TreeMemory): void {
+  if (result.unknownPaths.length === 0) return;
+  const previous = memory.recall(result.policyId);
+  if (!previous) return;
+  const platform = process.platform === 'win32' ? 'windows' : 'linux';
+  const inScope = (path: string, entry: PathEntry[1]) => targetForPath(policy.targets, path, { platform, isDirectory: entry.type === 'directory' }) !== undefined;
+  const { entries, carried } = carryForward(result.entries, treeEntries(previous), result.unknownPaths, inScope);
+  result.entries = entries;
+  result.filesScanned += carried;
+  if (carried > 0) log.info(`policy ${policy.name}: ${carried} entries the scan could not see keep their last known state`);
 }
 
 export function recordLastScan(stateDir: string, scanId: string, at: string, filesScanned: number, bytesUploaded: number): void {

@@ -6,6 +6,7 @@ import type { ScanKind } from '../functions/contract/agent.schemas.ts';
 import type { PathEntry } from '../functions/contract/entry.ts';
 import { isTempFile, writeFileAtomic } from './atomic-file.ts';
 import { paths } from './state.ts';
+import type { WalkCounts } from './deliver.ts';
 
 /**
  * Scan results that could not be uploaded because the API was unreachable, kept on disk until the
@@ -23,7 +24,7 @@ export interface SpoolRecord {
   kind: ScanKind;
   /** When walking finished; sent in `complete` so events keep the time of detection. */
   scannedAt: string;
-  results: { policyId: string; filesScanned: number; entries: PathEntry[] }[];
+  results: (WalkCounts & { policyId: string; entries: PathEntry[] })[];
 }
 
 export interface SpoolLimits {

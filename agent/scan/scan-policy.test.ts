@@ -97,6 +97,7 @@ describe('entries', () => {
       mtime: new Date(st.mtimeMs).toISOString(),
       ctime: new Date(st.ctimeMs).toISOString(),
       inode: st.ino,
+      nlink: 1,
       hash: { algorithm: 'sha256', value: digest('sha256', 'hello world\n') },
     });
     const sub = entryOf(result, join(root, 'sub'));

@@ -2,7 +2,8 @@ import { deterministicId } from '../shared/ids.ts';
 import { logger } from '../shared/logger.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Event } from '../model/event.ts';
-import { diffEntries, type Change } from '../domain/diff.ts';
+import { diffEntries, recordedAttributes, uncomparable, type Change } from '../domain/diff.ts';
+import type { OptionalAttribute } from '../contract/entry.ts';
 import { getPolicies } from '../store/policies.ts';
 import { getServer, removeFromInbox, type ServerItem } from '../store/servers.ts';
 import { getScan, scans, whileOpen, type ScanItem, type ScanResultRef } from '../store/scans.ts';
@@ -33,14 +34,22 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
 
   const totals = zero();
   let filesScanned = 0;
+  let skipped = 0;
+  let unreadable = 0;
+  const unsupported = new Set<OptionalAttribute>();
   for (const result of scan.results) {
     filesScanned += result.filesScanned;
+    skipped += result.skipped ?? 0;
+    unreadable += result.unreadable ?? 0;
+    for (const attribute of result.unsupportedAttributes ?? []) unsupported.add(attribute);
     const policy = policies.get(result.policyId);
     if (!policy) continue; // deleted since the upload: nothing to compare against
     const counts = await ingestPolicy(tenantId, scan, server, policy, result, now);
     for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += counts[key];
   }
-  await scans.update(tenantId, scanId, { set: { status: 'completed', completedAt: now.toISOString(), stats: { filesScanned, ...totals } } }, whileOpen);
+  const stats = { filesScanned, ...totals, skipped, unreadable };
+  const unsupportedAttributes = unsupported.size > 0 ? { unsupportedAttributes: [...unsupported] } : {};
+  await scans.update(tenantId, scanId, { set: { status: 'completed', completedAt: now.toISOString(), stats, ...unsupportedAttributes } }, whileOpen);
   await removeFromInbox(tenantId, server.id, [scanId]);
   logger.info('scan ingested', { tenantId, scanId, ...totals, filesScanned });
 }
@@ -52,23 +61,29 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
   if (state?.detectedAt && scan.detectedAt && scan.detectedAt < state.detectedAt) return zero();
 
   // What to compare with: the previous scan; on a first scan, a golden master's baseline if the policy names one.
-  let reference: { root: string; targets: Policy['targets']; otherHost?: boolean } | null = state ? { root: state.root, targets: state.targets } : null;
+  let reference: { root: string; targets: Policy['targets']; recorded?: OptionalAttribute[]; otherHost?: boolean } | null = state
+    ? { root: state.root, targets: state.targets, recorded: state.recordedAttributes }
+    : null;
   if (!state && policy.baselineServerId && policy.baselineServerId !== server.id) {
     const golden = await getScanState(tenantId, policy.baselineServerId, policy.id);
-    if (golden) reference = { root: golden.baselineRoot, targets: golden.targets, otherHost: true };
+    if (golden) reference = { root: golden.baselineRoot, targets: golden.targets, recorded: golden.baselineRecordedAttributes, otherHost: true };
   }
+  const recorded = recordedAttributes(result.unsupportedAttributes);
   const rebuild = scan.kind === 'baseline';
   let changes: Change[] = [];
   if (reference && !rebuild) {
     const { before, after } = await differingEntries(tenantId, reference.root, result.root);
+    // Attributes only one side recorded are unknown on the other, not changed.
+    const ignoreAttributes = [...uncomparable(reference.recorded, recorded), ...(reference.otherHost ? (['inode', 'mtime', 'ctime'] as const) : [])];
     changes = diffEntries({
       before,
       after,
       targets: policy.targets,
       previousTargets: reference.targets,
       platform: server.platform,
+      ignoreAttributes,
       // Against another host's baseline, inodes and timestamps always differ and renames mean nothing.
-      ...(reference.otherHost ? { ignoreAttributes: ['inode', 'mtime', 'ctime'] as const, detectRenames: false } : {}),
+      ...(reference.otherHost ? { detectRenames: false } : {}),
     });
   }
   const detectedAt = new Date(scan.detectedAt ?? new Date().toISOString());
@@ -84,6 +99,8 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
     policyId: policy.id,
     root: result.root,
     baselineRoot: !state || rebuild ? (reference && !rebuild ? reference.root : result.root) : state.baselineRoot,
+    recordedAttributes: recorded,
+    baselineRecordedAttributes: !state || rebuild ? (reference && !rebuild ? (reference.recorded ?? []) : recorded) : (state.baselineRecordedAttributes ?? []),
     targets: policy.targets,
     lastScanId: scan.id,
     detectedAt: scan.detectedAt,
