@@ -17,8 +17,11 @@ export interface Slot {
   /** Things still pending on this slot (a hash, an xattr read). */
   waits: number;
   ext?: ExtendedAttributes;
-  /** What to write to the hash cache for it (a hashed file). */
-  cache?: { meta: StatFields; hash: string };
+  /** Its attributes were read by this scan (else: reused from the cache as `extCached`, or not read). */
+  extRead?: boolean;
+  extCached?: string;
+  /** The metadata its hash cache record is keyed by (the fstat of what was hashed); none: not cached. */
+  meta?: StatFields;
   handle?: DirHandle;
 }
 

@@ -7,11 +7,12 @@ import { encodeWirePath } from '../../functions/contract/wire-path.ts';
 import { entryType, toEntry, type StatFields } from './entry.ts';
 import { FileHasher, NotRegularFileError } from './hash.ts';
 import { HashPool, WorkerFailure } from './hash-pool.ts';
-import { cacheFileName, HashCacheWriter, loadHashCache, type HashCache } from './hash-cache.ts';
+import { cacheFileName, HashCacheReader, HashCacheWriter, type CacheRecord } from './hash-cache.ts';
 import { OrderedWindow, type Slot } from './ordered-window.ts';
 import { Throttle } from './throttle.ts';
 import { mergeWalks, walkTarget, type FsPath, type WalkEntry } from './walk.ts';
 import { XattrBatches } from './xattr-batches.ts';
+import type { ExtendedAttributes } from './xattrs.ts';
 
 /**
  * Scans one policy: walks every target (in path order, merged, the first target winning a path),
@@ -42,6 +43,26 @@ export interface ScanPolicyOptions {
    * scanPolicy then rejects with the signal's reason and leaves the hash cache as it was.
    */
   signal?: AbortSignal;
+  /**
+   * Receives every entry in path order as soon as it is complete (a TreeBuilder): the result's `entries`
+   * then stays empty, and the scan holds no more than the widest directory and the tree's depth.
+   */
+  sink?: (entry: PathEntry) => void;
+  /**
+   * The last known entries for a place the scan could not see (an unknownPaths item: a path, or a
+   * directory ending in `/` for what lies below it), asked in path order; they go into the result in
+   * their place (carry-forward.ts).
+   */
+  carry?: (unknown: string) => Iterable<PathEntry>;
+  /** Called every PROGRESS_MS or so while the scan runs. */
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+/** How far a scan got. */
+export interface ScanProgress {
+  entries: number;
+  filesHashed: number;
+  bytesHashed: number;
 }
 
 export interface ScanError {
@@ -61,6 +82,10 @@ export interface PolicyScanResult {
   skipped: number;
   /** Entries recorded with `unreadable`: metadata known, content (or listing) not. */
   unreadable: number;
+  /** Entries carried forward from the last known state (where the scan could not see). */
+  carried: number;
+  /** Entries whose extended attributes were asked of getfattr (the others kept their cached ones). */
+  attributesRead: number;
   /** Attributes this scan could not record on this host (getfattr missing): xattrs, acl, caps. */
   unsupportedAttributes: OptionalAttribute[];
   /**
@@ -73,6 +98,7 @@ export interface PolicyScanResult {
 }
 
 export const DEFAULT_FULL_REHASH_EVERY = 7;
+export const PROGRESS_MS = 500;
 /** Files this large go to the hash threads (smaller ones cost less to hash than to hand over). */
 export const POOL_MIN_BYTES = 1 << 20;
 const MAX_DEFAULT_THREADS = 4;
@@ -107,6 +133,17 @@ export function unreadableCode(error: unknown): string | null {
   return code;
 }
 
+/** Cached extended attributes: null for none, undefined when the record is damaged (they are read again). */
+function parseExt(ext: string): ExtendedAttributes | null | undefined {
+  if (ext === '') return null;
+  try {
+    const parsed = JSON.parse(ext) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ExtendedAttributes) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Entries sorted by path? (the walk's order; checked, since everything downstream relies on it). */
 function assertOrdered(previous: string | null, path: string): void {
   if (previous !== null && !(previous < path)) throw new Error(`walk out of order: ${path} after ${previous}`);
@@ -119,11 +156,12 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   const onlyPaths = opts.onlyPaths ? minimalPaths(opts.onlyPaths, platform) : undefined;
   opts.signal?.throwIfAborted();
 
-  // Created first so that loading and writing the cache count towards the CPU share too.
+  // Created first so that reading and writing the cache count towards the CPU share too.
   const throttle = new Throttle(policy.cpuUsage ?? 'high');
   const cacheFile = cacheFileName(opts.cacheDir, policy.id);
-  const loaded = loadHashCache(cacheFile);
-  const cache: HashCache | undefined = loaded && loaded.algorithm === algorithm ? loaded : undefined;
+  const opened = HashCacheReader.open(cacheFile);
+  const cache = opened && opened.algorithm === algorithm ? opened : undefined;
+  if (opened && !cache) opened.close();
 
   let full: boolean;
   let scansSinceFull: number;
@@ -138,16 +176,33 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   if (throttle.due()) await throttle.pause();
 
   const hasher = new FileHasher(algorithm, throttle);
-  // Given the loaded cache, an unchanged rescan rewrites nothing but the header's scan count.
-  const writer = new HashCacheWriter(cacheFile, algorithm, scansSinceFull, cache);
+  // Given the previous file, an unchanged rescan rewrites nothing but the header's scan count.
+  const writer = new HashCacheWriter(cacheFile, algorithm, scansSinceFull, cache?.info);
+  // onlyPaths: records elsewhere stay valid and are merged into the new file in path order.
+  const carryOver = onlyPaths && cache ? HashCacheReader.open(cacheFile) : undefined;
+  const rescanned = (path: string) => onlyPaths!.some((only) => relativeTo(only, path, platform) !== null);
+  const writeRecord = (record: CacheRecord): void => {
+    if (carryOver) {
+      for (let r = carryOver.peek(); r !== null && r.path <= record.path; r = carryOver.peek()) {
+        carryOver.next();
+        if (r.path < record.path && !rescanned(r.path)) writer.add(r);
+      }
+    }
+    writer.add(record);
+  };
+
   const entries: PathEntry[] = [];
   const errors: ScanError[] = [];
   const unknownPaths: string[] = [];
+  let recorded = 0;
   let filesHashed = 0;
   let bytesHashed = 0;
   let skipped = 0;
   let unreadable = 0;
+  let carried = 0;
+  let attributesRead = 0;
   let lastPath: string | null = null;
+  const sink = opts.sink ?? ((entry: PathEntry) => void entries.push(entry));
 
   const fail = (path: string, error: unknown): void => {
     errors.push({ path, message: errorMessage(error) });
@@ -158,9 +213,13 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
     const entry = slot.entry;
     if (!entry) return;
     if (slot.ext) Object.assign(entry, slot.ext);
+    recorded += 1;
     if (entry.unreadable) unreadable += 1;
-    entries.push([slot.path, entry]);
-    if (slot.cache) writer.add(slot.path, slot.cache.meta, slot.cache.hash);
+    sink([slot.path, entry]);
+    if (slot.meta && !entry.unreadable) {
+      const ext = slot.extRead ? (slot.ext && Object.keys(slot.ext).length > 0 ? JSON.stringify(slot.ext) : '') : (slot.extCached ?? '?');
+      writeRecord({ path: slot.path, size: slot.meta.size, mtimeMs: slot.meta.mtimeMs, ctimeMs: slot.meta.ctimeMs, ino: slot.meta.ino, hash: entry.hash?.value ?? '', ext });
+    }
   });
   const xattrs = new XattrBatches(window);
 
@@ -185,7 +244,7 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
     filesHashed += 1;
     bytesHashed += result.bytes;
     slot.entry = toEntry('file', result.stats, { algorithm, value: result.value });
-    slot.cache = { meta: result.stats, hash: result.value };
+    slot.meta = result.stats;
   };
 
   /** Hashes in this thread; a promise only for a file larger than the buffer. */
@@ -199,10 +258,12 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
     }
     if (!(pending instanceof Promise)) return hashed(slot, pending);
     slot.waits += 1;
-    return pending.then(
-      (result) => hashed(slot, result),
-      (error: unknown) => notHashed(slot, st, error),
-    ).finally(() => window.done(slot));
+    return pending
+      .then(
+        (result) => hashed(slot, result),
+        (error: unknown) => notHashed(slot, st, error),
+      )
+      .finally(() => window.done(slot));
   };
 
   const hashInPool = (slot: Slot, fsPath: FsPath, st: StatFields): void => {
@@ -219,12 +280,10 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
       .finally(() => window.done(slot));
   };
 
-  const recordFile = async (slot: Slot, item: WalkEntry): Promise<void> => {
+  const recordFile = async (slot: Slot, item: WalkEntry, cached: CacheRecord | undefined): Promise<void> => {
     const st = item.stats;
-    const cached = reuse?.lookup(slot.path, st); // Stats is a FileMeta: no copy
-    if (cached !== undefined) {
-      slot.entry = toEntry('file', st, { algorithm, value: cached });
-      slot.cache = { meta: st, hash: cached };
+    if (cached?.hash) {
+      slot.entry = toEntry('file', st, { algorithm, value: cached.hash });
       return;
     }
     // Below an open directory handle the path is only valid while the walk holds it: hash here.
@@ -237,9 +296,10 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
 
   const record = async (item: WalkEntry): Promise<void> => {
     const st = item.stats;
-    const slot: Slot = { path: item.path, entry: null, waits: 1, handle: item.handle };
+    const slot: Slot = { path: item.path, entry: null, waits: 1, handle: item.handle, meta: st };
     window.add(slot);
-    if (st.isFile()) await recordFile(slot, item);
+    const cached = reuse?.lookup(item.path, st); // Stats is a FileMeta: no copy
+    if (st.isFile()) await recordFile(slot, item, cached);
     else if (st.isSymbolicLink()) {
       try {
         slot.entry = toEntry('symlink', st, undefined, encodeWirePath(readlinkSync(item.fsPath, 'buffer')));
@@ -253,13 +313,42 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
         fail(item.path, new Error(`cannot list: ${item.unlistable}`));
       }
     }
-    if (slot.entry || slot.waits > 1) await xattrs.add(slot, item.fsPath);
+    // Extended attributes: unchanged metadata (ctime included, which every xattr change moves) keeps the cached ones.
+    const reused = cached && cached.ext !== '?' ? parseExt(cached.ext) : undefined;
+    if (reused !== undefined) {
+      slot.extCached = cached!.ext;
+      if (reused !== null) slot.ext = reused;
+    } else if ((slot.entry || slot.waits > 1) && xattrs.available) {
+      slot.extRead = true;
+      attributesRead += 1;
+      await xattrs.add(slot, item.fsPath);
+    }
     window.done(slot);
+  };
+
+  /** Last known entries stand in where the scan could not see. */
+  const carryForward = (unknown: string): void => {
+    unknownPaths.push(unknown);
+    if (!opts.carry) return;
+    for (const entry of opts.carry(unknown)) {
+      carried += 1;
+      window.add({ path: entry[0], entry: entry[1], waits: 0 });
+    }
+  };
+
+  let nextProgress = performance.now() + PROGRESS_MS;
+  const progress = (): void => {
+    if (!opts.onProgress) return;
+    const now = performance.now();
+    if (now < nextProgress) return;
+    nextProgress = now + PROGRESS_MS;
+    opts.onProgress({ entries: recorded, filesHashed, bytesHashed });
   };
 
   const signal = opts.signal;
   try {
     const compiled = policy.targets.map((target) => compileTarget(target, { platform }));
+    let count = 0;
     for (const item of mergeWalks(compiled.flatMap((target) => walkTarget(target, onlyPaths)))) {
       if (signal?.aborted) throw signal.reason ?? new Error('scan aborted');
       assertOrdered(lastPath, item.kind === 'unlisted' ? `${item.path}/` : item.path);
@@ -274,10 +363,10 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
         case 'skipped':
           skipped += 1;
           fail(item.path, item.error);
-          unknownPaths.push(item.path);
+          carryForward(item.path);
           break;
         case 'unlisted':
-          unknownPaths.push(item.path.endsWith('/') ? item.path : `${item.path}/`);
+          carryForward(item.path.endsWith('/') ? item.path : `${item.path}/`);
           break;
       }
       if (window.size >= window.limit) {
@@ -285,15 +374,11 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
         await window.whenRoom();
       }
       if (throttle.due()) await throttle.pause();
+      if ((++count & 255) === 0) progress();
     }
     await xattrs.finish();
     await window.drained();
-    if (onlyPaths && cache) {
-      // Records outside the rescanned paths stay valid: carry them into the new cache file.
-      cache.forEach((path, meta, hash) => {
-        if (!onlyPaths.some((only) => relativeTo(only, path, platform) !== null)) writer.add(path, meta, hash);
-      });
-    }
+    if (carryOver) for (let r = carryOver.next(); r !== null; r = carryOver.next()) if (!rescanned(r.path)) writer.add(r);
     writer.commit();
   } catch (error) {
     aborted = true;
@@ -301,6 +386,8 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
     writer.abort();
     throw error;
   } finally {
+    cache?.close();
+    carryOver?.close();
     await pool?.close();
   }
 
@@ -310,12 +397,14 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   return {
     policyId: policy.id,
     entries,
-    filesScanned: entries.length,
+    filesScanned: recorded,
     filesHashed,
     bytesHashed,
     full,
     skipped,
     unreadable,
+    carried,
+    attributesRead,
     unsupportedAttributes,
     unknownPaths,
     errors,
