@@ -367,9 +367,11 @@ export class HashCacheWriter {
 
   private flush(): void {
     if (this.fd === undefined || this.pending === '') return;
-    const data = Buffer.from(this.pending, 'utf8');
+    const text = this.pending;
     this.pending = '';
-    this.writeAll(data);
+    // Written as a string: encoded natively, no JavaScript buffer per flush left for the GC.
+    const written = writeSync(this.fd, text, null, 'utf8');
+    if (written < Buffer.byteLength(text)) this.writeAll(Buffer.from(text, 'utf8').subarray(written)); // a short write: the rest
   }
 
   commit(): void {

@@ -70,6 +70,9 @@ describe('names that are not valid UTF-8', () => {
     expect(by('/app-\\xff/bin').before.hash.value).toBe(sha256('v1\n'));
     expect(by('/app-\\xff/bin').after.hash.value).toBe(sha256('v2\n'));
     expect(scan.stats).toMatchObject({ added: 2, modified: 1, removed: 0, renamed: 0, skipped: 0, unreadable: 0 });
+    // The agent lists what it saw change on stderr, escaped names as they are everywhere.
+    expect(scan.stderr).toContain(`policy names: added ${W}/cron.d/evil-\\xff.conf\n`);
+    expect(scan.stderr).toContain(`policy names: modified ${W}/app-\\xff/bin [content, mtime, ctime]\n`);
   });
 
   it('a symlink retargeted between two such targets changes its linkTarget', async () => {
