@@ -321,7 +321,7 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
     } else if ((slot.entry || slot.waits > 1) && xattrs.available) {
       slot.extRead = true;
       attributesRead += 1;
-      await xattrs.add(slot, item.fsPath);
+      xattrs.add(slot, item.fsPath);
     }
     window.done(slot);
   };
@@ -370,7 +370,7 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
           break;
       }
       if (window.size >= window.limit) {
-        await xattrs.flush();
+        xattrs.flush(); // the head may be waiting for a batch that would only fill later
         await window.whenRoom();
       }
       if (throttle.due()) await throttle.pause();

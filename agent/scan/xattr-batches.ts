@@ -1,64 +1,53 @@
 import type { OrderedWindow, Slot } from './ordered-window.ts';
 import type { FsPath } from './walk.ts';
-import { readExtendedAttributes, XattrToolMissingError, type ExtendedAttributes } from './xattrs.ts';
+import { XattrReader, XattrToolMissingError } from './xattrs.ts';
 
 /**
- * Gathers the slots whose extended attributes must be read into batches of `size` paths, one getfattr
- * run each (xattrs.ts), at most `parallel` at a time, while the walk goes on. Once a run fails (the tools
- * are missing), nothing more is asked and `missing` says why: the scan then reports the attributes as
- * unsupported rather than as absent.
+ * Reads the extended attributes of the slots that need them through one XattrReader (xattrs.ts) while
+ * the walk goes on: each slot waits until its answer is in. Once a read fails (the tools are missing),
+ * nothing more is asked and `missing` says why: the scan then reports the attributes as unsupported
+ * rather than as absent.
  */
 export class XattrBatches {
-  private batch: { slot: Slot; path: FsPath }[] = [];
-  private running = new Set<Promise<void>>();
+  private readonly reader = new XattrReader();
+  /** Slots asked about and not answered yet. */
+  private outstanding = 0;
+  private idle: (() => void) | null = null;
   /** Why the attributes could not be read (the tool is missing), or null. */
   missing: string | null = null;
 
-  constructor(
-    private readonly window: OrderedWindow,
-    private readonly read: (paths: readonly FsPath[]) => Promise<(ExtendedAttributes | undefined)[]> = readExtendedAttributes,
-    readonly size = 512,
-    readonly parallel = 2,
-  ) {}
+  constructor(private readonly window: OrderedWindow) {}
 
   /** Whether attributes are still being read (the tools were not found missing). */
   get available(): boolean {
     return this.missing === null;
   }
 
-  /** Queues `slot` (its path `path`); its slot waits until the attributes are in. */
-  async add(slot: Slot, path: FsPath): Promise<void> {
+  /** Asks for the attributes of `slot` (its path `path`); the slot waits until they are in. */
+  add(slot: Slot, path: FsPath): void {
     if (!this.available) return;
     slot.waits += 1;
-    this.batch.push({ slot, path });
-    if (this.batch.length >= this.size) await this.flush();
+    this.outstanding += 1;
+    this.reader.read(path, (attributes, error) => {
+      if (error) {
+        // Any failure (not only a missing tool) leaves the scan's attributes incomplete: the scan then
+        // reports them unsupported, so the server compares none of them rather than some.
+        this.missing ??= error instanceof XattrToolMissingError ? error.message : `getfattr failed: ${error.message}`;
+      } else slot.ext = attributes;
+      this.outstanding -= 1;
+      this.window.done(slot);
+      if (this.outstanding === 0) this.idle?.();
+    });
   }
 
-  /** Starts reading what is queued (waiting first while `parallel` runs are under way). */
-  async flush(): Promise<void> {
-    while (this.running.size >= this.parallel) await Promise.race(this.running);
-    const batch = this.batch;
-    this.batch = [];
-    if (batch.length === 0) return;
-    const run: Promise<void> = this.read(batch.map((b) => b.path))
-      .then(
-        (found) => batch.forEach((b, i) => (b.slot.ext = found[i])),
-        (error: unknown) => {
-          // Any failure (not only a missing tool) leaves the scan's attributes incomplete: the scan then
-          // reports them unsupported, so the server compares none of them rather than some.
-          this.missing ??= error instanceof XattrToolMissingError ? error.message : `getfattr failed: ${(error as Error).message}`;
-        },
-      )
-      .finally(() => {
-        this.running.delete(run);
-        for (const b of batch) this.window.done(b.slot);
-      });
-    this.running.add(run);
+  /** Makes sure everything asked so far gets answered (the last batch runs now rather than when full). */
+  flush(): void {
+    this.reader.flush();
   }
 
-  /** Reads what is still queued and waits for every run. */
+  /** Flushes and waits for every answer. */
   async finish(): Promise<void> {
-    await this.flush();
-    while (this.running.size > 0) await Promise.all(this.running);
+    this.reader.flush();
+    while (this.outstanding > 0) await new Promise<void>((resolve) => (this.idle = resolve));
   }
 }

@@ -1,20 +1,15 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeAcl, decodeCapabilities, parseDump, xattrValue } from './xattrs.ts';
+import { decodeAcl, decodeCapabilities, parseDump, XATTR_BATCH, XattrReader, XattrToolMissingError, xattrValue } from './xattrs.ts';
+import { ACL_ANY, aclValue } from '../../test/helpers/acl.ts';
 
 const hex = (text: string) => Buffer.from(text, 'hex');
-/** An ACL xattr value (posix_acl_xattr version 2) from [tag, perm, id] entries. */
-function acl(...entries: [number, number, number][]): Buffer {
-  const value = Buffer.alloc(4 + entries.length * 8);
-  value.writeUInt32LE(2, 0);
-  entries.forEach(([tag, perm, id], i) => {
-    value.writeUInt16LE(tag, 4 + i * 8);
-    value.writeUInt16LE(perm, 6 + i * 8);
-    value.writeUInt32LE(id, 8 + i * 8);
-  });
-  return value;
-}
-const ANY = 0xffffffff;
+const acl = aclValue;
+const ANY = ACL_ANY;
 
 describe('decodeCapabilities', () => {
   it('reads what setcap writes, in getcap text form', () => {
@@ -73,5 +68,51 @@ describe('parseDump', () => {
     ]);
     const parsed = parseDump(output, ['/t/a', '/t/none', odd]);
     expect(parsed).toEqual([{ xattrs: { 'user.foo': 'bar' }, caps: 'cap_setuid=ep' }, undefined, { xattrs: { 'user.we=ird': '' }, acl: 'user::rw-,group::r--,other::r--' }]);
+  });
+});
+
+describe('XattrReader', () => {
+  const read = (reader: XattrReader, paths: string[]) =>
+    paths.map((path) => new Promise<{ attributes?: unknown; error?: Error }>((resolve) => reader.read(path, (attributes, error) => resolve({ attributes, error }))));
+
+  it('answers every path in the order asked, across batches, once flushed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-xattr-'));
+    try {
+      const paths = Array.from({ length: XATTR_BATCH * 2 + 10 }, (_, i) => join(dir, `f${i}`));
+      for (const p of paths) writeFileSync(p, '');
+      const tools = spawnSync('setfattr', ['-n', 'user.mark', '-v', 'here', paths[700]!]).status === 0;
+      const reader = new XattrReader();
+      const answers = read(reader, paths);
+      reader.flush();
+      const results = await Promise.all(answers);
+      if (results[0]!.error) {
+        // No getfattr on this host: every path says so.
+        expect(tools).toBe(false);
+        expect(results.every((r) => r.error instanceof XattrToolMissingError)).toBe(true);
+        return;
+      }
+      expect(results.map((r, i) => (r.attributes ? i : -1)).filter((i) => i >= 0)).toEqual(tools ? [700] : []);
+      if (tools) expect(results[700]!.attributes).toEqual({ xattrs: { 'user.mark': 'here' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails every path with XattrToolMissingError where getfattr is missing', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'dw-nogetfattr-'));
+    const path = process.env.PATH;
+    try {
+      for (const tool of ['xargs', 'sh']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+      process.env.PATH = bin;
+      const reader = new XattrReader();
+      const answers = read(reader, ['/etc/hostname', '/etc/passwd']);
+      reader.flush();
+      for (const r of await Promise.all(answers)) expect(r.error).toBeInstanceOf(XattrToolMissingError);
+      // Later asks fail at once.
+      expect((await read(reader, ['/etc/hosts'])[0])!.error).toBeInstanceOf(XattrToolMissingError);
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Entry } from '../../functions/contract/entry.ts';
 import type { FsPath } from './walk.ts';
@@ -6,9 +6,9 @@ import type { FsPath } from './walk.ts';
 /**
  * Extended attributes, POSIX ACLs and file capabilities of many paths at once. Node has no xattr API,
  * and the agent ships as one JavaScript file with no native module, so it asks `getfattr` (Debian and
- * RHEL package `attr`): one process per batch of paths rather than one per file, the paths handed over
- * NUL-separated on stdin through `xargs -0` (which keeps their order, splits at the system's argument
- * limit, and passes names that are not valid UTF-8 byte for byte, which Node's argv cannot).
+ * RHEL package `attr`): one process per batch of 512 paths rather than one per file, the paths handed
+ * over NUL-separated on stdin through `xargs -0` (which keeps their order, splits at the system's
+ * argument limit, and passes names that are not valid UTF-8 byte for byte, which Node's argv cannot).
  * `getfattr -d -m - -e hex -h` dumps every namespace (user, trusted, security, system) in hex without
  * following symlinks; ACLs (`system.posix_acl_*`) and capabilities (`security.capability`) come out of
  * the same dump and are decoded here, so no getfacl or getcap is needed. Where getfattr is missing
@@ -17,7 +17,6 @@ import type { FsPath } from './walk.ts';
 
 export type ExtendedAttributes = Pick<Entry, 'xattrs' | 'acl' | 'caps'>;
 
-const GETFATTR_ARGS = ['-0', 'getfattr', '--dump', '--match=-', '--encoding=hex', '--no-dereference', '--absolute-names', '--'];
 const CAPABILITY = 'security.capability';
 const ACL_ACCESS = 'system.posix_acl_access';
 const ACL_DEFAULT = 'system.posix_acl_default';
@@ -184,31 +183,109 @@ export class XattrToolMissingError extends Error {
   }
 }
 
+/** Paths per getfattr run (xargs may cut a run shorter at the system's argument limit). */
+export const XATTR_BATCH = 512;
+const MARKER = '#dw-batch ';
+/** Paths are written to xargs in chunks of about this many bytes. */
+const WRITE_CHUNK = 32 << 10;
+const NUL = Buffer.from([0]);
 /**
- * Reads the attributes of `paths` with one `xargs -0 getfattr` run: answers them in the same order
- * (undefined: none). Rejects with XattrToolMissingError when the tools are missing; a path that
- * vanished or cannot be read simply has none.
+ * Run by xargs for each batch: getfattr over the batch, then a marker line with the batch's size, so the
+ * reader knows which paths a stretch of output answers (getfattr prints nothing for a path without
+ * attributes). A missing getfattr (127) makes sh exit 255, which stops xargs (its exit code 124).
  */
-export function readExtendedAttributes(paths: readonly FsPath[]): Promise<(ExtendedAttributes | undefined)[]> {
-  if (paths.length === 0) return Promise.resolve([]);
-  return new Promise((resolve, reject) => {
-    const child = spawn('xargs', GETFATTR_ARGS, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
+const BATCH_SCRIPT = `getfattr --dump --match=- --encoding=hex --no-dereference --absolute-names -- "$@"; [ $? -eq 127 ] && exit 255; echo "${MARKER}$#"`;
+
+type Answer = (attributes: ExtendedAttributes | undefined, error?: Error) => void;
+
+/**
+ * One long-lived `xargs -0 -n 512 sh -c 'getfattr ...; echo marker'` process fed paths on stdin as the
+ * walk finds them: the processes start from xargs (small), not from the agent (whose fork, at a few
+ * milliseconds each for a large process, was a sixth of a baseline's CPU with one spawn per batch).
+ * Each path is answered in order once its batch is through. `flush()` ends the current process (its
+ * last, partial batch runs) so that every path asked so far gets its answer; the next path starts a new
+ * process. A missing tool fails every pending path with XattrToolMissingError.
+ */
+export class XattrReader {
+  private child: ChildProcessWithoutNullStreams | null = null;
+  /** Paths written to a process and not answered yet, oldest first, with the process they went to. */
+  private pending: { path: FsPath; answer: Answer; child: ChildProcessWithoutNullStreams }[] = [];
+  private out: Buffer = Buffer.alloc(0);
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  /** Output lines of the batch being read. */
+  private dump: Buffer[] = [];
+  private failure: Error | null = null;
+
+  /** Asks for the attributes of `path`; `answer` is called once they are known (or with the failure). */
+  read(path: FsPath, answer: Answer): void {
+    if (this.failure) return answer(undefined, this.failure);
+    const child = (this.child ??= this.start());
+    this.pending.push({ path, answer, child });
+    // Written in chunks: one pipe write per path cost more than getfattr itself.
+    const bytes = asBuffer(path);
+    this.queued.push(bytes, NUL);
+    this.queuedBytes += bytes.length + 1;
+    if (this.queuedBytes >= WRITE_CHUNK) this.write();
+  }
+
+  private write(): void {
+    if (this.queued.length > 0) this.child?.stdin.write(Buffer.concat(this.queued));
+    this.queued = [];
+    this.queuedBytes = 0;
+  }
+
+  /** Ends the current process: everything asked so far will be answered. */
+  flush(): void {
+    this.write();
+    this.child?.stdin.end();
+    this.child = null;
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn('xargs', ['-0', '-n', String(XATTR_BATCH), 'sh', '-c', BATCH_SCRIPT, 'driftwatch-getfattr'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => this.output(chunk));
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString('utf8');
     });
-    child.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new XattrToolMissingError('no xargs') : error));
-    child.on('close', (code) => {
-      // xargs: 127 the command was not found, 126 it cannot run; 123 some getfattr run reported a failing path.
-      if (code === 127 || code === 126) return reject(new XattrToolMissingError(stderr.trim().split('\n')[0] || `xargs exit ${code}`));
-      resolve(parseDump(Buffer.concat(out), paths));
-    });
     child.stdin.on('error', () => {
-      /* the child exited early (tool missing): reported by 'close' */
+      /* the process ended early (tool missing): reported on 'close' */
     });
-    const input = Buffer.concat(paths.flatMap((p) => [asBuffer(p), Buffer.from([0])]));
-    child.stdin.end(input);
-  });
+    child.on('error', (error: NodeJS.ErrnoException) => this.fail(child, error.code === 'ENOENT' ? new XattrToolMissingError('no xargs') : error));
+    child.on('close', (code) => {
+      // xargs 124: getfattr missing (see BATCH_SCRIPT); 126/127: sh missing or unusable.
+      if (code === 124 || code === 126 || code === 127) this.fail(child, new XattrToolMissingError(stderr.trim().split('\n')[0] || `xargs exit ${code}`));
+      else if (this.pending.some((p) => p.child === child)) this.fail(child, new Error(`getfattr ended before answering (${stderr.trim().split('\n')[0] || `exit ${code}`})`));
+    });
+    return child;
+  }
+
+  private output(chunk: Buffer): void {
+    this.out = this.out.length ? Buffer.concat([this.out, chunk]) : chunk;
+    let start = 0;
+    for (let end = this.out.indexOf(10, start); end >= 0; end = this.out.indexOf(10, start)) {
+      const line = this.out.subarray(start, end + 1);
+      start = end + 1;
+      if (line.toString('latin1', 0, MARKER.length) !== MARKER) {
+        this.dump.push(line);
+        continue;
+      }
+      const count = Number(line.toString('latin1', MARKER.length, line.length - 1));
+      const batch = this.pending.splice(0, count);
+      const found = parseDump(Buffer.concat(this.dump), batch.map((b) => b.path));
+      this.dump = [];
+      batch.forEach((b, i) => b.answer(found[i]));
+    }
+    this.out = this.out.subarray(start);
+  }
+
+  /** Fails what `child` was asked; a missing tool fails everything from now on. */
+  private fail(child: ChildProcessWithoutNullStreams, error: Error): void {
+    if (error instanceof XattrToolMissingError) this.failure ??= error;
+    if (this.child === child) this.child = null;
+    const failed = this.pending.filter((p) => p.child === child);
+    this.pending = this.pending.filter((p) => p.child !== child);
+    for (const p of failed) p.answer(undefined, error);
+  }
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { runAgent } from '../helpers/agent.ts';
 import { eventsOf, scanCycle, setUpServer } from '../helpers/fim.ts';
+import { ACL_ANY, aclValue } from '../helpers/acl.ts';
 
 /**
  * Issue 11 "What was found": what an attacker would use to hide, each on a real temp tree with the real
@@ -125,19 +126,9 @@ describe('paths longer than PATH_MAX', () => {
 describe('extended attributes, capabilities, ACLs and link counts', () => {
   const W = join(root, 'attrs');
   const tools = has('getfattr') && has('setfattr');
-  /** An ACL xattr value (posix_acl_xattr, version 2) from [tag, perm, id] entries. */
-  const acl = (...entries: [number, number, number][]) => {
-    const value = Buffer.alloc(4 + entries.length * 8);
-    value.writeUInt32LE(2, 0);
-    entries.forEach(([tag, perm, id], i) => {
-      value.writeUInt16LE(tag, 4 + i * 8);
-      value.writeUInt16LE(perm, 6 + i * 8);
-      value.writeUInt32LE(id, 8 + i * 8);
-    });
-    return `0x${value.toString('hex')}`;
-  };
+  const acl = (...entries: [number, number, number][]) => `0x${aclValue(...entries).toString('hex')}`;
   const setfattr = (path: string, name: string, value: string) => execFileSync('setfattr', ['-h', '-n', name, '-v', value, path]);
-  const ANY = 0xffffffff;
+  const ANY = ACL_ANY;
 
   it('setcap, a relabel, an added ACL and a new hard link are each reported with their attribute', async () => {
     mkdirSync(join(W, 'bin'), { recursive: true });
