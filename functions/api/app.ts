@@ -1,8 +1,10 @@
 import { requestId } from 'hono/request-id';
 import { onError, onNotFound } from './middleware/errors.ts';
 import { accessLog } from './middleware/access-log.ts';
-import { newRouter } from './router.ts';
-import { renderDocsPage } from './docs-page.ts';
+import { declareRoute, newRouter } from './router.ts';
+import { docsRoutes } from './docs-routes.ts';
+import { openApiConfig, SECURITY_SCHEMES } from './openapi-document.ts';
+import { withExamples } from './openapi-examples.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { enrollmentKeyRoutes } from './routes/enrollment-key.ts';
@@ -37,24 +39,17 @@ for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRout
   app.route('/', routes);
 }
 
-app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-  type: 'http',
-  scheme: 'bearer',
-  description: 'A tenant API key (`dwk_...`), the operator key (`dwo_...`, tenants only), or an agent credential (`dwa_...`, agent routes only).',
+for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
+
+/** /openapi.json: generated once (the routes do not change while the app runs), with the origin it is served from as its server. */
+let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+declareRoute('get', '/openapi.json');
+app.get('/openapi.json', (c) => {
+  document ??= withExamples(app.getOpenAPI31Document(openApiConfig()));
+  const { openapi, info, ...rest } = document;
+  return c.json({ openapi, info, servers: [{ url: new URL(c.req.url).origin, description: 'The deployment that served this document.' }], ...rest });
 });
-
-const OPENAPI = {
-  openapi: '3.1.0',
-  info: {
-    title: 'Driftwatch',
-    version: '1.0.0',
-    description: 'Multi-tenant file integrity monitoring. JSON in and out; errors are application/problem+json; lists take `limit` and `cursor`.',
-  },
-  security: [{ bearer: [] }],
-};
-
-app.doc31('/openapi.json', OPENAPI);
-app.get('/docs', (c) => c.html(renderDocsPage(app.getOpenAPI31Document(OPENAPI) as never)));
+app.route('/', docsRoutes);
 app.get('/', (c) => c.redirect('/docs'));
 app.notFound(onNotFound);
 app.onError(onError);

@@ -259,3 +259,107 @@ export function leafIsOrdered(entries: readonly PathEntry[]): boolean {
 }
 
 export type { Entry, PathEntry };
+
+/** One level above the leaves of a TreeBuilder: the spans it was handed and the group it is filling. */
+interface LevelState {
+  level: number;
+  /** Spans handed to this level so far. */
+  count: number;
+  /**
+   * Some group of this level has two or more spans, so the level narrows and is cut as it goes (see
+   * groupSpans). Until then every group closed is held: the level may yet turn out to be a lone span
+   * (the root) or to be all boundaries (cut every MAX_NODE_WIDTH instead).
+   */
+  narrowed: boolean;
+  /** Closed single-span groups held until the level narrows. */
+  held: Span[];
+  group: Span[];
+}
+
+/**
+ * Builds the same tree as buildTree, from entries handed over one at a time in path order, handing out
+ * each node as soon as it is complete (children before parents), and keeping only the open leaf and
+ * one open group per level: memory bounded by the tree's height, not its size. buildTree(entries) and
+ * a TreeBuilder fed the same entries give the same root and the same nodes.
+ * @example const b = new TreeBuilder((node) => file.add(node)); for (const e of walk) b.add(e); const { root } = b.finish();
+ */
+export class TreeBuilder {
+  private current: PathEntry[] = [];
+  private leaves = 0;
+  private entryCount = 0;
+  private readonly levels: LevelState[] = [];
+  private lastPath: string | null = null;
+
+  constructor(private readonly onNode: (node: TreeNode) => void) {}
+
+  /** Adds the next entry; its path must sort after the previous one. */
+  add(pathEntry: PathEntry): void {
+    const path = pathEntry[0];
+    if (this.lastPath !== null && !(this.lastPath < path)) throw new Error(`entries out of order: ${path} after ${this.lastPath}`);
+    this.lastPath = path;
+    this.entryCount += 1;
+    this.current.push(pathEntry);
+    if (this.current.length >= MAX_NODE_WIDTH || isBoundary(0, path)) this.closeLeaf();
+  }
+
+  private closeLeaf(): void {
+    const entries = this.current;
+    this.current = [];
+    const leaf: LeafNode = { level: 0, hash: leafHash(entries), entries };
+    this.leaves += 1;
+    this.onNode(leaf);
+    this.push(1, { hash: leaf.hash, lastPath: entries.length ? entries[entries.length - 1]![0] : '' });
+  }
+
+  private state(level: number): LevelState {
+    let state = this.levels[level - 1];
+    if (!state) {
+      state = { level, count: 0, narrowed: false, held: [], group: [] };
+      this.levels[level - 1] = state;
+    }
+    return state;
+  }
+
+  /** Hands a span to `level` (1 = the level above the leaves). */
+  private push(level: number, span: Span): void {
+    const s = this.state(level);
+    s.count += 1;
+    s.group.push(span);
+    if (!s.narrowed && s.group.length >= 2) {
+      s.narrowed = true;
+      for (const single of s.held) this.makeNode(level, [single]);
+      s.held = [];
+    }
+    if (s.group.length >= MAX_NODE_WIDTH || isBoundary(level, span.lastPath)) {
+      const group = s.group;
+      s.group = [];
+      if (s.narrowed) this.makeNode(level, group);
+      else s.held.push(group[0]!);
+    }
+  }
+
+  private makeNode(level: number, group: readonly Span[]): void {
+    const children = group.map((s) => s.hash);
+    const node: InnerNode = { level, hash: innerHash(level, children), children };
+    this.onNode(node);
+    this.push(level + 1, { hash: node.hash, lastPath: group[group.length - 1]!.lastPath });
+  }
+
+  /** Closes every open node, bottom-up; answers the root. No entry may be added afterwards. */
+  finish(): { root: string; entryCount: number } {
+    if (this.current.length > 0 || this.leaves === 0) this.closeLeaf();
+    for (let level = 1; ; level++) {
+      const s = this.levels[level - 1]!;
+      if (s.count === 1) return { root: (s.held[0] ?? s.group[0])!.hash, entryCount: this.entryCount };
+      if (s.narrowed) {
+        if (s.group.length > 0) this.makeNode(level, s.group);
+      } else {
+        // Every span was a boundary: the level would not narrow, so it is cut every MAX_NODE_WIDTH spans.
+        const spans = [...s.held, ...s.group];
+        for (let i = 0; i < spans.length; i += MAX_NODE_WIDTH) this.makeNode(level, spans.slice(i, i + MAX_NODE_WIDTH));
+      }
+      s.held = [];
+      s.group = [];
+    }
+  }
+}

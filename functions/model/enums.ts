@@ -13,6 +13,7 @@ export {
   PolicyStateSchema,
   ScanKindSchema,
   ScanStatusSchema,
+  TimestampSchema,
   WatchingSchema,
   type Platform,
   type ScanKind,
@@ -48,9 +49,6 @@ export const AppliedByTypeSchema = z.enum(['user', 'rule']).openapi('AppliedByTy
 
 /** `HH:MM` in UTC. */
 export const HhMmSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)');
-
-/** An ISO-8601 timestamp as served (UTC). */
-export const TimestampSchema = z.string().openapi({ format: 'date-time', example: '2026-12-01T12:00:00.000Z' });
 
 /** What a label history record says happened. */
 export const LabelActionSchema = z.enum(['applied', 'removed', 'note-changed']).openapi('LabelAction');

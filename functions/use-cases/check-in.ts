@@ -19,7 +19,12 @@ export async function checkIn(agent: AgentIdentity, input: CheckInRequest & { co
   const needsGroup = input.configVersion !== configVersion || input.starting;
   const group = needsGroup ? await getGroup(tenantId, server.groupId) : undefined;
   const config =
-    input.configVersion !== configVersion ? { policies: effectivePolicies(await getPolicies(tenantId, group?.policyIds ?? []), server.fimState) } : null;
+    input.configVersion !== configVersion
+      ? {
+          policies: effectivePolicies(await getPolicies(tenantId, group?.policyIds ?? []), server.fimState),
+          group: { id: server.groupId, name: group?.name ?? server.groupId },
+        }
+      : null;
 
   const pendingScans: PendingScan[] = agent.inbox
     .map((entry) => ({ id: entry.scanId, kind: entry.kind, requestedAt: entry.requestedAt }))

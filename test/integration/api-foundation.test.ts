@@ -155,9 +155,18 @@ describe('OpenAPI', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(Object.keys(res.json.paths)).toEqual(expect.arrayContaining(['/v1/tenants', '/v1/api-keys', '/v1/policies/{id}', '/v1/agent/scans/{id}/nodes']));
+    // /docs is Swagger UI over that document, every asset served by the app itself (rendering: test/e2e/api-reference.test.ts).
     const docs = await stack.api('GET', '/docs');
     expect(docs.status).toBe(200);
-    expect(docs.text).toContain('/v1/server-groups');
+    expect(docs.text).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const assets = [...docs.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((url) => url.startsWith('docs/'));
+    expect(assets).toHaveLength(4);
+    for (const asset of assets) {
+      const res = await stack.api('GET', `/${asset}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(res.status, asset).toBe(200);
+      expect(res.bytes.length, asset).toBeGreaterThan(100);
+    }
+    expect((await stack.api('GET', '/docs/assets/constructor')).status).toBe(404);
   });
 });
 

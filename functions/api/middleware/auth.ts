@@ -87,7 +87,8 @@ export function allows(access: Access, principal: Principal): boolean {
   return principal.kind === 'user' && RANK[principal.role] >= RANK[access];
 }
 
-const WHO: Record<Access, string> = {
+/** Who may call a route of each access, in words (403 answers and the reference say it). */
+export const WHO: Record<Access, string> = {
   operator: 'the operator key',
   enrollment: 'an enrollment key',
   agent: 'an agent credential',

@@ -9,10 +9,11 @@ auditRoutes.openapi(
   listRoute({
     path: '/v1/audit',
     access: 'admin',
-    tags: ['Audit'],
-    summary: 'The tenant\'s audit trail, newest first (admin)',
+    operationId: 'listAuditEntries',
+    tag: 'Audit',
+    summary: "The tenant's audit trail",
     description:
-      'Who did what, when and from where: each enrollment (enrollment key generation, source address, user agent, hostname), enrollments refused by the rate limit, API keys created and revoked, admin keys issued by the operator, enrollment key rotations.',
+      'Newest first. Who did what, when and from where: each enrollment (enrollment key generation, source address, user agent, hostname), enrollments refused by the rate limit, API keys created and revoked, admin keys issued by the operator, enrollment key rotations.',
     schema: AuditEntrySchema,
     filters: AuditQuerySchema,
   }),

@@ -3,16 +3,17 @@ import { NotFoundError } from '../../shared/problem.ts';
 import { ReportSchema } from '../../model/report.ts';
 import { deleteReport, getReport, listReports, readReportBytes, toReport } from '../../store/reports.ts';
 import { ReportQuerySchema } from '../schemas/report.schemas.ts';
-import { errorResponses, IdParamSchema, noContent } from '../schemas/common.schemas.ts';
+import { errorResponses, idParam, noContent } from '../schemas/common.schemas.ts';
 import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
 
 export const reportRoutes = newRouter();
-const tags = ['Reports'];
+const tag = 'Reports';
 
 reportRoutes.openapi(
   listRoute({
     path: '/v1/reports',
-    tags,
+    operationId: 'listReports',
+    tag,
     summary: 'Weekly reports, newest first',
     description: 'One report per policy with `reports: true` at each weekly report time (settings `weeklyReport`).',
     schema: ReportSchema,
@@ -25,7 +26,7 @@ reportRoutes.openapi(
   },
 );
 
-reportRoutes.openapi(getRoute({ path: '/v1/reports/{id}', tags, summary: 'Get a report', schema: ReportSchema }), async (c) =>
+reportRoutes.openapi(getRoute({ path: '/v1/reports/{id}', what: 'report', operationId: 'getReport', tag, summary: 'Get a report', description: 'Its policy, the window of label records it covers, its row count and size.', schema: ReportSchema }), async (c) =>
   c.json(toReport(found(await getReport(c.var.tenantId, c.req.valid('param').id), 'report')), 200),
 );
 
@@ -34,10 +35,11 @@ reportRoutes.openapi(
     method: 'get',
     path: '/v1/reports/{id}/download',
     access: 'read-only',
-    tags,
+    operationId: 'downloadReport',
+    tag,
     summary: 'Download a report: a zip holding one CSV',
     description: 'Columns: appliedAt, labelName, note, appliedBy, hostname, path, changeType, then action, eventId, labelId, serverId, detectedAt. UTF-8 with a byte order mark, RFC 4180 quoting, CRLF.',
-    request: { params: IdParamSchema },
+    request: { params: idParam('report') },
     responses: {
       200: { description: 'The zip.', content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } } },
       ...errorResponses,
@@ -55,7 +57,7 @@ reportRoutes.openapi(
 );
 
 reportRoutes.openapi(
-  route({ method: 'delete', path: '/v1/reports/{id}', access: 'author', tags, summary: 'Delete a report', request: { params: IdParamSchema }, responses: { ...noContent, ...errorResponses } }),
+  route({ method: 'delete', path: '/v1/reports/{id}', access: 'author', operationId: 'deleteReport', tag, summary: 'Delete a report', description: 'The report and its stored parts; later reports are unaffected.', request: { params: idParam('report') }, responses: { ...noContent, ...errorResponses } }),
   async (c) => {
     if (!(await deleteReport(c.var.tenantId, c.req.valid('param').id, new Date()))) throw new NotFoundError('report');
     return c.body(null, 204);

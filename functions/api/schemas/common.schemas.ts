@@ -24,9 +24,13 @@ export function listQuery<T extends z.ZodRawShape = {}>(filters?: z.ZodObject<T>
   return ListQuerySchema.extend((filters?.shape ?? {}) as T).strict();
 }
 
-export const IdParamSchema = z.object({
-  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).openapi({ param: { name: 'id', in: 'path' } }),
-});
+/** An object's id, as answered when it was created. */
+export const IdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+
+/** The `{id}` path parameter of a route about one `what` (a policy, a server group, ...). */
+export function idParam(what: string) {
+  return z.object({ id: IdSchema.openapi({ param: { name: 'id', in: 'path', description: `The ${what}'s id.` } }) });
+}
 
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
