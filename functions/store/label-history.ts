@@ -2,7 +2,7 @@ import type { LabelRecord } from '../model/label.ts';
 import type { LabelAction } from '../model/enums.ts';
 import { expiresAtOf, LABEL_HISTORY_RETENTION, visibilityAt, type LabelRetention } from '../domain/label-retention.ts';
 import { triageKeys } from './keys.ts';
-import { batchPut } from './batch.ts';
+import { batchGet, batchPut } from './batch.ts';
 import { getItem, putNew, queryPage, updateItem, withoutKeys, type Condition, type Item, type Page, type PageRequest } from './db.ts';
 import { listNewestFirst, timeBound } from './newest-first.ts';
 import { TTL_ATTRIBUTE } from './table.ts';
@@ -61,6 +61,11 @@ export interface LabelRecordFilter {
   action?: LabelAction | undefined;
 }
 
+/** The sequence number of the latest record written in the tenant (0 before the first); `consistent` for the label sync's bounds. */
+export async function latestLabelSeq(tenantId: string, consistent = false): Promise<number> {
+  return (await getItem<{ seq?: number }>(triageKeys.labelRecordSeq(tenantId), consistent))?.seq ?? 0;
+}
+
 export interface ReadOptions {
   now: Date;
   retention?: LabelRetention;
@@ -75,7 +80,7 @@ export interface ReadOptions {
  */
 export async function listLabelRecords(tenantId: string, filter: LabelRecordFilter, page: PageRequest, options: ReadOptions): Promise<Page<LabelRecord>> {
   const retention = options.retention ?? LABEL_HISTORY_RETENTION;
-  const seq = (await getItem<{ seq?: number }>(triageKeys.labelRecordSeq(tenantId)))?.seq ?? 0;
+  const seq = await latestLabelSeq(tenantId);
   const visible = visibilityAt(options.now, seq, retention);
   const source = filter.policyId
     ? triageKeys.labelRecordsOfPolicy(tenantId, filter.policyId)
@@ -114,14 +119,37 @@ function served(item: Item): LabelRecord {
   return record;
 }
 
+/** A record waiting for the label sync, with its tenant-wide write sequence number. */
+export interface PendingSyncRecord extends LabelRecord {
+  seq: number;
+}
+
 /**
- * For the label sync (issue 14): records of notify-label applications that no sync has delivered yet
- * (gsi3 `NOTIFY`, 16 shards), up to `limit` per shard, any order. Records leave the index when the sync
- * removes their gsi3 attributes; expired ones are skipped.
+ * For the label sync (issue 14): records of notify-label applications that no sync has handed on yet
+ * (gsi3 `NOTIFY`, 16 shards), up to `limitPerShard` per shard, oldest id first; `full` when some shard had
+ * more. Records leave the index when the sync removes their gsi3 attributes; expired ones are skipped.
  */
-export async function recordsPendingSync(tenantId: string, limitPerShard: number, now: Date): Promise<LabelRecord[]> {
+export async function recordsPendingSync(tenantId: string, limitPerShard: number, now: Date): Promise<PendingSyncRecord[] & { full?: boolean }> {
   const source = triageKeys.labelRecordsPendingSync(tenantId);
   const filter: Condition = { expression: '#exp > :now', names: { '#exp': TTL_ATTRIBUTE }, values: { ':now': Math.floor(now.getTime() / 1000) } };
   const pages = await Promise.all(source.pks.map((pk) => queryPage<Item>({ pk, index: source.index, filter }, { limit: limitPerShard })));
-  return pages.flatMap((p) => p.items.map(served));
+  const out: PendingSyncRecord[] & { full?: boolean } = pages.flatMap((p) => p.items.map((item) => ({ ...served(item), seq: Number(item.seq) })));
+  out.full = pages.some((p) => p.nextCursor !== null);
+  return out;
+}
+
+/**
+ * Which of these records are still waiting for the label sync, read consistently from the table (the index
+ * lags: a record handed on a moment ago may still be listed there).
+ */
+export async function stillPendingSync(tenantId: string, recordIds: readonly string[]): Promise<Set<string>> {
+  const items = await batchGet<Item>(recordIds.map((id) => triageKeys.labelRecord(tenantId, id)), { consistent: true, projection: ['id', 'gsi3pk'] });
+  return new Set(items.filter((item) => item.gsi3pk !== undefined).map((item) => String(item.id)));
+}
+
+/** Takes records out of the label sync's index (they are handed on, or nobody takes them); 16 updates in flight. */
+export async function markRecordsSynced(tenantId: string, recordIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < recordIds.length; i += 16) {
+    await Promise.all(recordIds.slice(i, i + 16).map((id) => updateItem(triageKeys.labelRecord(tenantId, id), { remove: ['gsi3pk', 'gsi3sk'] })));
+  }
 }

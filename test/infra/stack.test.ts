@@ -233,6 +233,9 @@ describe('functions', () => {
         } else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
       expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
+      // The webhook signing secrets' key: only the functions that seal (API) or open (label-sync) them.
+      if (name === 'api' || name === 'label-sync') expect(JSON.stringify(env.WEBHOOK_SECRET_KEY), name).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:::\}\}/);
+      else expect(env.WEBHOOK_SECRET_KEY, name).toBeUndefined();
       expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);
       expect(env).toMatchObject({
         MAIL_TRANSPORT: 'ses',

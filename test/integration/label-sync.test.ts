@@ -1,0 +1,207 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import * as z from 'zod';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startReceiver, until, type Received, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
+import { putEvents } from '../../functions/store/events.ts';
+import { putMemberships } from '../../functions/store/event-labels.ts';
+import { putLabelRecords, recordsPendingSync } from '../../functions/store/label-history.ts';
+import { getSyncDestination } from '../../functions/store/sync-destinations.ts';
+import { labelRecordOf } from '../../functions/domain/label-records.ts';
+import { deterministicId } from '../../functions/shared/ids.ts';
+import type { Event } from '../../functions/model/event.ts';
+
+/**
+ * Labeled-event sync (issue 14) on the real local stack, with real HTTP receivers on 127.0.0.1: each
+ * notify-labeled event reaches each destination once, signed twice (verified here with the `standardwebhooks`
+ * package and a plain HMAC, not the product's code); nothing is lost while a receiver fails, nothing is sent
+ * twice once acknowledged; a hanging destination does not hold up another; OCSF output has the 1001 fields.
+ */
+let stack: TestStack;
+const receivers: WebhookReceiver[] = [];
+const SECRET = 'test-secret-0123456789abcdef';
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+  await stack?.stop();
+});
+
+async function receiver(...args: Parameters<typeof startReceiver>) {
+  const r = await startReceiver(...args);
+  receivers.push(r);
+  return r;
+}
+
+/** A tenant of its own with `n` stored events (the API labels them; nothing else touches them). */
+async function tenantWithEvents(n: number, tag = 'f') {
+  const created = await stack.api('POST', '/v1/tenants', { key: stack.credentials.operatorKey, body: { name: `sync ${Math.random()}` } });
+  expect(created.status).toBe(201);
+  const tenantId = created.json.tenant.id as string;
+  const at = new Date(Date.now() - 60_000);
+  const events: Event[] = Array.from({ length: n }, (_, i) => eventAt(at, `${tag}${i}`));
+  await putMemberships(tenantId, events);
+  await putEvents(tenantId, events);
+  return { tenantId, key: created.json.adminKey as string, events };
+}
+
+function eventAt(at: Date, name: string): Event {
+  return {
+    id: deterministicId('evt', at, name),
+    serverId: 'srv_web1',
+    hostname: 'web1.example.com',
+    groupId: 'grp_unassigned',
+    policyId: 'pol_etc',
+    targetPath: '/etc',
+    path: `/etc/${name}.conf`,
+    changeType: 'modified',
+    changedAttributes: ['content', 'mtime'],
+    severity: 'critical',
+    source: 'scan',
+    detectedAt: at.toISOString(),
+    before: { type: 'file', size: 10, mode: '0644', uid: 0, gid: 0, mtime: at.toISOString(), ctime: at.toISOString(), inode: 42, hash: { algorithm: 'sha256', value: 'a'.repeat(64) } },
+    after: { type: 'file', size: 12, mode: '0644', uid: 0, gid: 0, mtime: at.toISOString(), ctime: at.toISOString(), inode: 42, hash: { algorithm: 'sha256', value: 'b'.repeat(64) } },
+    labels: [],
+  };
+}
+
+async function createDestination(key: string, body: Record<string, unknown>) {
+  const created = await stack.api('POST', '/v1/sync-destinations', { key, body: { name: 'SIEM', type: 'webhook', secret: SECRET, ...body } });
+  expect(created.status, created.text).toBe(201);
+  return created.json as { id: string };
+}
+
+async function label(key: string, eventIds: string[], labelId: string, note?: string) {
+  const out = await stack.api('POST', '/v1/events/labels', { key, body: { eventIds, labelId, ...(note ? { note } : {}) } });
+  expect(out.status, out.text).toBe(200);
+}
+
+async function sendNow(key: string, destinationId: string) {
+  const out = await stack.api('POST', `/v1/sync-destinations/${destinationId}/send-now`, { key });
+  expect(out.status, out.text).toBe(202);
+  await stack.drain();
+}
+
+/** Both signatures checked by code that is not the product's: Standard Webhooks' own package, and HMAC by hand. */
+function expectSigned(request: Received, secrets: string[]) {
+  for (const secret of secrets) {
+    expect(() => new Webhook(secret, { format: 'raw' }).verify(request.body, request.headers)).not.toThrow();
+    const expected = `sha256=${createHmac('sha256', secret).update(request.body).digest('hex')}`;
+    expect(request.headers['x-driftwatch-signature']!.split(', ')).toContain(expected);
+  }
+  expect(() => new Webhook('someone else entirely!!', { format: 'raw' }).verify(request.body, request.headers)).toThrow();
+}
+
+/** The (eventId, labelId) pairs a request reports. */
+const pairsOf = (requests: Received[]) => requests.flatMap((r) => (r.json.events as Array<{ id: string; syncedLabelIds: string[] }>).flatMap((e) => e.syncedLabelIds.map((l) => `${e.id}/${l}`)));
+const acked = (r: WebhookReceiver) => r.requests.filter((q) => q.status !== undefined && q.status < 300);
+
+describe('labeled-event sync', () => {
+  it('delivers each notify-labeled event once, signed both ways; a notify: false label is never sent', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(4);
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, [events[0]!.id, events[1]!.id], 'lbl_important', 'CR-7');
+    await label(key, [events[1]!.id], 'lbl_suspicious');
+    await label(key, [events[2]!.id], 'lbl_expected');
+    await sendNow(key, dest.id);
+
+    expect(siem.requests).toHaveLength(1);
+    const [request] = siem.requests;
+    expectSigned(request!, [SECRET]);
+    expect(request!.headers['webhook-id']).toMatch(/^msg_[0-9a-z]+$/);
+    expect(request!.json).toMatchObject({ tenantId, deliveryId: request!.headers['webhook-id'], format: 'driftwatch' });
+    expect(Date.parse(request!.json.sentAt)).toBeGreaterThan(0);
+    expect(pairsOf(siem.requests).sort()).toEqual([`${events[0]!.id}/lbl_important`, `${events[1]!.id}/lbl_important`, `${events[1]!.id}/lbl_suspicious`].sort());
+    // Each event once, whole (the contract's Event), with every label it carries.
+    const sent = request!.json.events as Event[];
+    expect(sent.map((e) => e.id).sort()).toEqual([events[0]!.id, events[1]!.id].sort());
+    const second = sent.find((e) => e.id === events[1]!.id)!;
+    expect(second).toMatchObject({ path: events[1]!.path, hostname: 'web1.example.com', changeType: 'modified', before: events[1]!.before, after: events[1]!.after });
+    expect(second.labels.map((l) => l.labelId).sort()).toEqual(['lbl_important', 'lbl_suspicious']);
+    expect(sent.find((e) => e.id === events[0]!.id)!.labels[0]).toMatchObject({ labelId: 'lbl_important', name: 'Important', note: 'CR-7' });
+
+    // Nothing more to send: send-now again sends nothing; the interval passing sends nothing either.
+    await sendNow(key, dest.id);
+    await stack.tick(new Date(Date.now() + 31 * 60_000));
+    expect(siem.requests).toHaveLength(1);
+    const health = (await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).json;
+    expect(health).toMatchObject({ pendingCount: 0, consecutiveFailures: 0, lastError: null, enabled: true });
+    expect(Date.parse(health.lastSuccessAt)).toBeGreaterThan(0);
+
+    // What is labeled next goes out at the next interval, by the schedule alone.
+    await label(key, [events[3]!.id], 'lbl_suspicious');
+    expect((await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).json.pendingCount).toBe(1);
+    await stack.tick(new Date(Date.now() + 62 * 60_000));
+    expect(siem.requests).toHaveLength(2);
+    expectSigned(siem.requests[1]!, [SECRET]);
+    expect(pairsOf([siem.requests[1]!])).toEqual([`${events[3]!.id}/lbl_suspicious`]);
+  });
+
+  it('loses nothing while the receiver answers 500, retries the same batch (same webhook-id) with backoff, then delivers everything once', async () => {
+    const { key, events } = await tenantWithEvents(6, 'r');
+    const siem = await receiver(() => 500);
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, events.slice(0, 3).map((e) => e.id), 'lbl_important');
+    await sendNow(key, dest.id);
+    expect(siem.requests).toHaveLength(1);
+    const failing = (await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).json;
+    expect(failing).toMatchObject({ consecutiveFailures: 1, lastError: 'HTTP 500 Internal Server Error', lastSuccessAt: null, pendingCount: 3 });
+    // Backoff: at least 30 s (half the first minute), at most a minute.
+    const wait = Date.parse(failing.nextAttemptAt) - Date.parse(failing.lastErrorAt);
+    expect(wait).toBeGreaterThanOrEqual(30_000);
+    expect(wait).toBeLessThanOrEqual(60_000);
+
+    // The tick before the backoff is over leaves it alone; the one after tries again (the same batch, so the same id).
+    await label(key, events.slice(3).map((e) => e.id), 'lbl_suspicious');
+    await stack.tick(new Date(Date.parse(failing.nextAttemptAt) - 5_000));
+    expect(siem.requests).toHaveLength(1);
+    await stack.tick(new Date(Date.parse(failing.nextAttemptAt) + 1_000));
+    expect(siem.requests).toHaveLength(2);
+    expect(siem.requests[1]!.headers['webhook-id']).toBe(siem.requests[0]!.headers['webhook-id']);
+    const twice = (await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).json;
+    expect(twice).toMatchObject({ consecutiveFailures: 2, pendingCount: 6 });
+    expect(Date.parse(twice.nextAttemptAt) - Date.parse(twice.lastErrorAt)).toBeGreaterThanOrEqual(60_000);
+
+    siem.behave(() => 200);
+    await sendNow(key, dest.id);
+    const delivered = acked(siem);
+    // The failed batch first, under its id, then the rest.
+    expect(delivered[0]!.headers['webhook-id']).toBe(siem.requests[0]!.headers['webhook-id']);
+    for (const request of delivered) expectSigned(request, [SECRET]);
+    const pairs = pairsOf(delivered);
+    expect(pairs.sort()).toEqual([...events.slice(0, 3).map((e) => `${e.id}/lbl_important`), ...events.slice(3).map((e) => `${e.id}/lbl_suspicious`)].sort());
+    expect(new Set(pairs).size).toBe(pairs.length);
+    expect((await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).json).toMatchObject({ consecutiveFailures: 0, lastError: null, pendingCount: 0, nextAttemptAt: null });
+
+    const before = siem.requests.length;
+    await sendNow(key, dest.id);
+    await sendNow(key, dest.id);
+    expect(siem.requests).toHaveLength(before);
+  });
+
+  it('a destination that hangs does not delay another; it fails alone and is retried', async () => {
+    const { key, events } = await tenantWithEvents(2, 'h');
+    const fast = await receiver();
+    const hanging = await receiver(() => 'hold');
+    const first = await createDestination(key, { url: fast.url, name: 'fast' });
+    const second = await createDestination(key, { url: hanging.url, name: 'hanging' });
+    await label(key, events.map((e) => e.id), 'lbl_important');
+    // Both owed at once by the schedule (one worker message for the tenant).
+    const ticked = stack.tick(new Date(Date.now() + 31 * 60_000));
+    await until(() => hanging.held() === 1, 'the hanging receiver to hold a request');
+    const health = async (id: string) => (await stack.api('GET', `/v1/sync-destinations/${id}`, { key })).json;
+    await until(async () => (await health(first.id)).lastSuccessAt !== null, 'the fast destination to be delivered');
+    // Delivered and acknowledged while the other destination's request is still unanswered.
+    expect(hanging.held()).toBe(1);
+    expect(pairsOf(acked(fast)).sort()).toEqual(events.map((e) => `${e.id}/lbl_important`).sort());
+    hanging.dropHeld();
+    await ticked;
+    expect(await health(second.id)).toMatchObject({ consecutiveFailures: 1, pendingCount: 2 });
+    expect((await health(second.id)).lastError).toMatch(/connection failed|socket hang up|ECONNRESET/);
+    expect(await health(first.id)).toMatchObject({ consecutiveFailures: 0, pendingCount: 0 });
+  });
+});
