@@ -126,17 +126,19 @@ export interface PendingSyncRecord extends LabelRecord {
 
 /**
  * For the label sync (issue 14): records of notify-label applications that no sync has handed on yet
- * (gsi3 `NOTIFY`, 16 shards), up to `limitPerShard` per shard, oldest id first; `full` when some shard had
+ * (gsi3 `NOTIFY`, 16 shards), up to `limitPerShard` per shard, oldest id first; `full` when some shard has
  * more. Records leave the index when the sync removes their gsi3 attributes; expired ones are skipped.
  */
-export async function recordsPendingSync(tenantId: string, limitPerShard: number, now: Date): Promise<PendingSyncRecord[] & { full?: boolean }> {
+export async function pendingSyncPage(tenantId: string, limitPerShard: number, now: Date): Promise<{ records: PendingSyncRecord[]; full: boolean }> {
   const source = triageKeys.labelRecordsPendingSync(tenantId);
   const filter: Condition = { expression: '#exp > :now', names: { '#exp': TTL_ATTRIBUTE }, values: { ':now': Math.floor(now.getTime() / 1000) } };
   const pages = await Promise.all(source.pks.map((pk) => queryPage<Item>({ pk, index: source.index, filter }, { limit: limitPerShard })));
-  const out: PendingSyncRecord[] & { full?: boolean } = pages.flatMap((p) => p.items.map((item) => ({ ...served(item), seq: Number(item.seq) })));
-  out.full = pages.some((p) => p.nextCursor !== null);
-  return out;
+  return { records: pages.flatMap((p) => p.items.map((item) => ({ ...served(item), seq: Number(item.seq) }))), full: pages.some((p) => p.nextCursor !== null) };
 }
+
+/** The records of `pendingSyncPage`, without saying whether more wait. */
+export const recordsPendingSync = async (tenantId: string, limitPerShard: number, now: Date): Promise<PendingSyncRecord[]> =>
+  (await pendingSyncPage(tenantId, limitPerShard, now)).records;
 
 /**
  * Which of these records are still waiting for the label sync, read consistently from the table (the index

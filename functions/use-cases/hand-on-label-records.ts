@@ -1,7 +1,7 @@
 import type { Event } from '../model/event.ts';
 import { logger } from '../shared/logger.ts';
 import { getEvents } from '../store/events.ts';
-import { latestLabelSeq, markRecordsSynced, recordsPendingSync, stillPendingSync, type PendingSyncRecord } from '../store/label-history.ts';
+import { latestLabelSeq, markRecordsSynced, pendingSyncPage, stillPendingSync, type PendingSyncRecord } from '../store/label-history.ts';
 import { listLabels } from '../store/labels.ts';
 import { listSyncDestinations, setFromSeq, type SyncDestinationItem } from '../store/sync-destinations.ts';
 import { oweRecords } from '../store/sync-outbox.ts';
@@ -30,9 +30,9 @@ export async function handOnLabelRecords(tenantId: string, now: Date): Promise<{
   const upTo = await latestLabelSeq(tenantId, true);
   const destinations = await settleStartingPoints(tenantId, await listSyncDestinations(tenantId, true), now);
   if (!destinations) return { handedOn: 0, more: false };
-  const listed = await recordsPendingSync(tenantId, PER_SHARD, now);
-  const inScope = listed.filter((r) => r.seq <= upTo);
-  if (inScope.length === 0) return { handedOn: 0, more: Boolean(listed.full) };
+  const listed = await pendingSyncPage(tenantId, PER_SHARD, now);
+  const inScope = listed.records.filter((r) => r.seq <= upTo);
+  if (inScope.length === 0) return { handedOn: 0, more: listed.full };
   const stillWaiting = await stillPendingSync(tenantId, inScope.map((r) => r.id));
   const records = inScope.filter((r) => stillWaiting.has(r.id));
 
@@ -66,7 +66,7 @@ export async function handOnLabelRecords(tenantId: string, now: Date): Promise<{
     );
   }
   await markRecordsSynced(tenantId, done);
-  return { handedOn, more: Boolean(listed.full) };
+  return { handedOn, more: listed.full };
 }
 
 /** True while the event still carries the application the record is about (not removed, not replaced by a newer one). */

@@ -198,10 +198,193 @@ describe('labeled-event sync', () => {
     // Delivered and acknowledged while the other destination's request is still unanswered.
     expect(hanging.held()).toBe(1);
     expect(pairsOf(acked(fast)).sort()).toEqual(events.map((e) => `${e.id}/lbl_important`).sort());
+    hanging.behave(() => 200);
     hanging.dropHeld();
     await ticked;
     expect(await health(second.id)).toMatchObject({ consecutiveFailures: 1, pendingCount: 2 });
     expect((await health(second.id)).lastError).toMatch(/connection failed|socket hang up|ECONNRESET/);
     expect(await health(first.id)).toMatchObject({ consecutiveFailures: 0, pendingCount: 0 });
+    // Its retry, after the backoff, delivers (the same batch).
+    await stack.tick(new Date(Date.parse((await health(second.id)).nextAttemptAt) + 1_000));
+    expect(pairsOf(acked(hanging)).sort()).toEqual(events.map((e) => `${e.id}/lbl_important`).sort());
+    expect(acked(hanging)[0]!.headers['webhook-id']).toBe(hanging.requests[0]!.headers['webhook-id']);
+  });
+
+  it('sends OCSF File System Activity records that have every field class 1001 requires', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(2, 'o');
+    const lake = await receiver();
+    const dest = await createDestination(key, { url: lake.url, format: 'ocsf' });
+    expect(dest).toMatchObject({ format: 'ocsf' });
+    await label(key, events.map((e) => e.id), 'lbl_suspicious', 'not in the change window');
+    await sendNow(key, dest.id);
+    expect(lake.requests).toHaveLength(1);
+    expectSigned(lake.requests[0]!, [SECRET]);
+    expect(lake.requests[0]!.json).toMatchObject({ tenantId, format: 'ocsf' });
+    const records = lake.requests[0]!.json.events as unknown[];
+    expect(records).toHaveLength(2);
+    for (const record of records) OcsfFileActivity.parse(record);
+    const one = records.find((r: any) => r.metadata.uid === events[0]!.id) as any;
+    expect(one).toMatchObject({
+      class_uid: 1001,
+      category_uid: 1,
+      activity_id: 3,
+      type_uid: 100103,
+      severity_id: 4,
+      time: Date.parse(events[0]!.detectedAt),
+      device: { hostname: 'web1.example.com' },
+      file: { name: 'o0.conf', path: '/etc/o0.conf', type_id: 1, size: 10, hashes: [{ algorithm_id: 3, value: 'a'.repeat(64) }], owner: { uid: '0' } },
+      file_result: { path: '/etc/o0.conf', size: 12, hashes: [{ algorithm_id: 3, value: 'b'.repeat(64) }] },
+      unmapped: { driftwatch: { syncedLabelIds: ['lbl_suspicious'], labels: [{ labelId: 'lbl_suspicious', note: 'not in the change window' }] } },
+    });
+  });
+
+  it('never returns or stores the secret in the clear; a new secret keeps the old one signing for the grace period', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(2, 's');
+    const siem = await receiver();
+    const created = await stack.api('POST', '/v1/sync-destinations', { key, body: { name: 'SIEM', type: 'webhook', url: siem.url, secret: SECRET } });
+    const id = created.json.id as string;
+    const answers = [
+      created,
+      await stack.api('GET', `/v1/sync-destinations/${id}`, { key }),
+      await stack.api('GET', '/v1/sync-destinations', { key }),
+      await stack.api('PATCH', `/v1/sync-destinations/${id}`, { key, body: { name: 'Renamed' } }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(answer === created ? 201 : 200);
+      expect(answer.text).not.toContain(SECRET);
+      expect(answer.text).not.toMatch(/secret"/i);
+    }
+    const stored = await getSyncDestination(tenantId, id);
+    expect(JSON.stringify(stored)).not.toContain(SECRET);
+    expect(stored!.sealedSecret).toMatch(/^v2\./);
+
+    const NEW_SECRET = `whsec_${Buffer.from('a new secret of at least 24 bytes!').toString('base64')}`;
+    const rotated = await stack.api('PATCH', `/v1/sync-destinations/${id}`, { key, body: { secret: NEW_SECRET, previousSecretValidHours: 2 } });
+    expect(rotated.status, rotated.text).toBe(200);
+    expect(rotated.text).not.toContain(NEW_SECRET);
+    expect(Date.parse(rotated.json.previousSecretValidUntil) - Date.now()).toBeGreaterThan(119 * 60_000);
+    await label(key, [events[0]!.id], 'lbl_important');
+    await sendNow(key, id);
+    const request = siem.requests[0]!;
+    // Two signatures in each header: a receiver that has either secret accepts the delivery.
+    expect(request.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    expect(request.headers['x-driftwatch-signature']!.split(', ')).toHaveLength(2);
+    expect(() => new Webhook(NEW_SECRET).verify(request.body, request.headers)).not.toThrow();
+    expectSigned(request, [SECRET]);
+    expect(request.headers['x-driftwatch-signature']).toContain(`sha256=${createHmac('sha256', NEW_SECRET).update(request.body).digest('hex')}`);
+
+    // After the grace period only the new secret signs.
+    const ended = await stack.api('PATCH', `/v1/sync-destinations/${id}`, { key, body: { secret: NEW_SECRET, previousSecretValidHours: 0 } });
+    expect(ended.json.previousSecretValidUntil).toBeNull();
+    await label(key, [events[1]!.id], 'lbl_important');
+    await sendNow(key, id);
+    expect(siem.requests[1]!.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(() => new Webhook(NEW_SECRET).verify(siem.requests[1]!.body, siem.requests[1]!.headers)).not.toThrow();
+  });
+
+  it('a destination gets what is labeled after it was created, not before', async () => {
+    const { key, events } = await tenantWithEvents(3, 'l');
+    const early = await receiver();
+    const late = await receiver();
+    const first = await createDestination(key, { url: early.url });
+    await label(key, [events[0]!.id], 'lbl_important');
+    const second = await createDestination(key, { url: late.url });
+    await label(key, [events[1]!.id], 'lbl_important');
+    await sendNow(key, first.id);
+    await sendNow(key, second.id);
+    expect(pairsOf(early.requests).sort()).toEqual([events[0]!.id, events[1]!.id].map((id) => `${id}/lbl_important`).sort());
+    expect(pairsOf(late.requests)).toEqual([`${events[1]!.id}/lbl_important`]);
+  });
+
+  it('a label removed before the sync is not sent; a record whose event is not written yet waits for it', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(1, 'w');
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, [events[0]!.id], 'lbl_important');
+    expect((await stack.api('DELETE', `/v1/events/${events[0]!.id}/labels/lbl_important`, { key })).status).toBe(204);
+    // An ingest writes a rule's records before its events: the sync must wait for the event, not drop the record.
+    const at = new Date(Date.now() - 30_000);
+    const late = { ...eventAt(at, 'w-late'), labels: [{ labelId: 'lbl_suspicious', name: 'Suspicious', appliedBy: { type: 'rule' as const, id: 'rul_x' }, appliedAt: at.toISOString() }] };
+    const record = labelRecordOf({ action: 'applied', event: late, label: { id: 'lbl_suspicious', name: 'Suspicious' }, note: null, by: { type: 'rule', id: 'rul_x' }, at: at.toISOString(), application: at.toISOString() });
+    await putLabelRecords(tenantId, [record], { onlyNew: true, pendingSync: () => true });
+    await sendNow(key, dest.id);
+    expect(siem.requests).toHaveLength(0);
+    expect((await recordsPendingSync(tenantId, 100, new Date())).map((r) => r.id)).toEqual([record.id]);
+    await putMemberships(tenantId, [late]);
+    await putEvents(tenantId, [late]);
+    await sendNow(key, dest.id);
+    expect(pairsOf(siem.requests)).toEqual([`${late.id}/lbl_suspicious`]);
+    expect(await recordsPendingSync(tenantId, 100, new Date())).toEqual([]);
+  });
+
+  it('a 410 disables the destination until it is enabled again; nothing owed is lost', async () => {
+    const { key, events } = await tenantWithEvents(2, 'g');
+    const siem = await receiver(() => 410);
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, [events[0]!.id], 'lbl_important');
+    await sendNow(key, dest.id);
+    const gone = (await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).json;
+    expect(gone).toMatchObject({ enabled: false, lastError: 'HTTP 410 Gone', pendingCount: 1 });
+    expect(gone.disabledReason).toMatch(/410/);
+    const refused = await stack.api('POST', `/v1/sync-destinations/${dest.id}/send-now`, { key });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toMatch(/problem\+json/);
+    await stack.tick(new Date(Date.now() + 3 * 3_600_000));
+    expect(siem.requests).toHaveLength(1);
+
+    siem.behave(() => 204);
+    await label(key, [events[1]!.id], 'lbl_important');
+    const resumed = await stack.api('PATCH', `/v1/sync-destinations/${dest.id}`, { key, body: { enabled: true } });
+    expect(resumed.json).toMatchObject({ enabled: true, disabledReason: null, consecutiveFailures: 0 });
+    await sendNow(key, dest.id);
+    expect(pairsOf(acked(siem)).sort()).toEqual(events.map((e) => `${e.id}/lbl_important`).sort());
+  });
+
+  it('refuses bad destinations with a 400 naming the field, and roles below author cannot write them', async () => {
+    const { key } = await tenantWithEvents(0, 'x');
+    const refused = async (body: Record<string, unknown>, field: string) => {
+      const out = await stack.api('POST', '/v1/sync-destinations', { key, body: { name: 'n', type: 'webhook', url: 'http://127.0.0.1:9/x', secret: SECRET, ...body } });
+      expect(out.status, JSON.stringify(body)).toBe(400);
+      expect(out.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(out.json.errors.map((e: { path: string }) => e.path)).toContain(field);
+    };
+    // Even the local stack (which allows its own loopback) refuses these: no traffic is sent to them.
+    await refused({ url: 'https://169.254.169.254/latest/meta-data/' }, 'url');
+    await refused({ url: 'https://10.0.0.1/hook' }, 'url');
+    await refused({ url: 'http://example.com/hook' }, 'url');
+    await refused({ url: 'https://user:pw@127.0.0.1/hook' }, 'url');
+    await refused({ secret: 'short' }, 'secret');
+    await refused({ secret: 'whsec_not base64!!' }, 'secret');
+    await refused({ format: 'cef' }, 'format');
+    await refused({ extra: 1 }, 'extra');
+    expect((await stack.api('GET', '/v1/sync-destinations', { key })).json.items).toEqual([]);
+
+    const reader = (await stack.api('POST', '/v1/api-keys', { key, body: { name: 'r', role: 'read-only' } })).json.key;
+    const user = (await stack.api('POST', '/v1/api-keys', { key, body: { name: 'u', role: 'user' } })).json.key;
+    const dest = await createDestination(key, { url: 'http://127.0.0.1:9/nobody-listens' });
+    expect((await stack.api('POST', '/v1/sync-destinations', { key: user, body: { name: 'n', type: 'webhook', url: 'http://127.0.0.1:9/x', secret: SECRET } })).status).toBe(403);
+    expect((await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key: reader })).status).toBe(200);
+    expect((await stack.api('POST', `/v1/sync-destinations/${dest.id}/send-now`, { key: reader })).status).toBe(403);
+    expect((await stack.api('POST', `/v1/sync-destinations/${dest.id}/send-now`, { key: user })).status).toBe(202);
+    expect((await stack.api('DELETE', `/v1/sync-destinations/${dest.id}`, { key: user })).status).toBe(403);
+    expect((await stack.api('DELETE', `/v1/sync-destinations/${dest.id}`, { key })).status).toBe(204);
+    expect((await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).status).toBe(404);
+    await stack.drain();
   });
 });
+
+/** OCSF 1.8 File System Activity (class_uid 1001): the attributes the schema marks required, and their types. */
+const Fingerprint = z.object({ algorithm_id: z.number().int(), value: z.string().min(1) });
+const OcsfFile = z.object({ name: z.string().min(1), type_id: z.number().int(), path: z.string().optional(), hashes: z.array(Fingerprint).optional() });
+const OcsfFileActivity = z.object({
+  activity_id: z.union([z.literal(1), z.literal(3), z.literal(4), z.literal(5), z.literal(6)]),
+  category_uid: z.literal(1),
+  class_uid: z.literal(1001),
+  type_uid: z.number().int(),
+  severity_id: z.number().int().min(0).max(99),
+  time: z.number().int().positive(),
+  metadata: z.object({ version: z.string().regex(/^\d+\.\d+\.\d+$/), product: z.object({ name: z.string().min(1) }).or(z.object({ uid: z.string().min(1) })) }),
+  actor: z.object({}).passthrough().refine((a) => ['process', 'user', 'iam_role', 'invoked_by', 'session', 'app_name', 'app_uid'].some((k) => k in a), 'actor needs one of its identifying attributes'),
+  device: z.object({ type_id: z.number().int() }).passthrough().refine((d) => ['ip', 'uid', 'name', 'hostname', 'instance_uid', 'interface_uid', 'interface_name'].some((k) => k in d), 'device needs one of its identifying attributes'),
+  file: OcsfFile,
+}).refine((r) => r.type_uid === r.class_uid * 100 + r.activity_id, 'type_uid is class_uid * 100 + activity_id');
