@@ -30,15 +30,13 @@ const RANGE_WORDS: Record<string, string> = {
   reserved: 'a reserved address',
 };
 
-/** Whether a destination may be reached at `address` (an IP literal) under `policy`. */
-export function addressVerdict(address: string, policy: DestinationPolicy): Verdict {
-  if (!ipaddr.isValid(address)) return { ok: false, reason: `"${address}" is not an IP address` };
+/** What is wrong with an address (in words), or undefined when the policy allows it. */
+function refusedRange(address: string, policy: DestinationPolicy): string | undefined {
+  if (!ipaddr.isValid(address)) return 'not an IP address';
   // ipaddr.process turns an IPv4-mapped IPv6 address (::ffff:10.0.0.1) into the IPv4 address it carries.
-  const parsed = ipaddr.process(address);
-  const range = parsed.range();
-  if (range === 'unicast') return { ok: true };
-  if (range === 'loopback' && policy.allowLoopback) return { ok: true };
-  return { ok: false, reason: `${address} is ${RANGE_WORDS[range] ?? `a special-purpose address (${range})`}` };
+  const range = ipaddr.process(address).range();
+  if (range === 'unicast' || (range === 'loopback' && policy.allowLoopback)) return undefined;
+  return RANGE_WORDS[range] ?? `a special-purpose address (${range})`;
 }
 
 const isLoopback = (address: string) => ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
@@ -66,8 +64,10 @@ export function urlVerdict(raw: string, policy: DestinationPolicy): Verdict & { 
 export function resolvedVerdict(url: URL, addresses: readonly string[], policy: DestinationPolicy): Verdict {
   if (addresses.length === 0) return { ok: false, reason: `${url.hostname} does not resolve` };
   for (const address of addresses) {
-    const verdict = addressVerdict(address, policy);
-    if (!verdict.ok) return url.hostname === address || `[${address}]` === url.hostname ? verdict : { ok: false, reason: `${url.hostname} resolves to ${verdict.reason}` };
+    const refused = refusedRange(address, policy);
+    if (!refused) continue;
+    const literal = url.hostname === address || url.hostname === `[${address}]`;
+    return { ok: false, reason: literal ? `${address} is ${refused}` : `${url.hostname} resolves to ${address}, ${refused}` };
   }
   if (addresses.every(isLoopback)) return { ok: true };
   if (url.protocol !== 'https:') return { ok: false, reason: 'only https URLs are allowed' };
