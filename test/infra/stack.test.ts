@@ -300,7 +300,7 @@ describe('permissions', () => {
 
   it('let each function send only to the queues that declare it a sender', () => {
     const declared = (name: string) => QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => q.name);
-    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts']));
+    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts', 'label-sync']));
     expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(declared('api')));
     expect(new Set(sendsTo(stack.schedule.fn))).toEqual(new Set(declared('schedule')));
     for (const [name, worker] of Object.entries(stack.queues.workers)) {
