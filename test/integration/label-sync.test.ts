@@ -7,7 +7,11 @@ import { startReceiver, until, type Received, type WebhookReceiver } from '../he
 import { putEvents } from '../../functions/store/events.ts';
 import { putMemberships } from '../../functions/store/event-labels.ts';
 import { putLabelRecords, recordsPendingSync } from '../../functions/store/label-history.ts';
-import { getSyncDestination } from '../../functions/store/sync-destinations.ts';
+import { getSyncDestination, oweSyncRun } from '../../functions/store/sync-destinations.ts';
+import { oweRecords, markDone } from '../../functions/store/sync-outbox.ts';
+import { syncLabeledEvents } from '../../functions/use-cases/sync-labeled-events.ts';
+import { postWebhook } from '../../functions/shared/webhook-post.ts';
+import { dynamoCommandsOf } from '../helpers/dynamo-commands.ts';
 import { labelRecordOf } from '../../functions/domain/label-records.ts';
 import { deterministicId } from '../../functions/shared/ids.ts';
 import type { Event } from '../../functions/model/event.ts';
@@ -370,6 +374,96 @@ describe('labeled-event sync', () => {
     expect((await stack.api('DELETE', `/v1/sync-destinations/${dest.id}`, { key })).status).toBe(204);
     expect((await stack.api('GET', `/v1/sync-destinations/${dest.id}`, { key })).status).toBe(404);
     await stack.drain();
+  });
+});
+
+describe('label sync under load, crashes and lost messages', () => {
+  it('splits 501 labeled events into POSTs of at most 500, each pair once; the DynamoDB cost is counted', async () => {
+    const { key, events } = await tenantWithEvents(501, 'b');
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, events.slice(0, 500).map((e) => e.id), 'lbl_important');
+    await label(key, [events[500]!.id], 'lbl_important');
+    let commands: string[] = [];
+    const started = Date.now();
+    commands = await dynamoCommandsOf(() => sendNow(key, dest.id));
+    const elapsed = Date.now() - started;
+    expect(siem.requests.map((r) => r.json.events.length)).toEqual([500, 1]);
+    for (const request of siem.requests) {
+      expectSigned(request, [SECRET]);
+      expect(Buffer.byteLength(request.body)).toBeLessThanOrEqual(1_000_000);
+    }
+    const pairs = pairsOf(siem.requests);
+    expect(new Set(pairs).size).toBe(501);
+    expect(siem.requests[0]!.headers['webhook-id']).not.toBe(siem.requests[1]!.headers['webhook-id']);
+    const counts = commands.reduce<Record<string, number>>((all, c) => ({ ...all, [c]: (all[c] ?? 0) + 1 }), {});
+    console.log(`label sync of 501 events in 2 POSTs: ${commands.length} DynamoDB requests ${JSON.stringify(counts)}, ${elapsed} ms on the local stack`);
+    // One conditional create and one NOTIFY removal per record; the rest is per batch or per run.
+    expect(commands.length).toBeLessThan(501 * 2 + 100);
+  });
+
+  it('two runs at once deliver once: the destination is leased, the second run leaves it to the first', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(3, 'c');
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, events.map((e) => e.id), 'lbl_suspicious');
+    expect(await oweSyncRun(tenantId, dest.id, new Date().toISOString(), undefined)).toBe(true);
+    await Promise.all([syncLabeledEvents({ tenantId }, new Date()), syncLabeledEvents({ tenantId }, new Date())]);
+    await stack.drain();
+    const pairs = pairsOf(acked(siem));
+    expect(pairs.sort()).toEqual(events.map((e) => `${e.id}/lbl_suspicious`).sort());
+  });
+
+  it('a run that dies after the receiver answered 2xx sends that batch again with the same webhook-id, and nothing after', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(2, 'k');
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, events.map((e) => e.id), 'lbl_important');
+    await oweSyncRun(tenantId, dest.id, new Date().toISOString(), undefined);
+    const dying = { post: async (...args: Parameters<typeof postWebhook>) => {
+      await postWebhook(...args);
+      throw new Error('the worker died here');
+    } };
+    await expect(syncLabeledEvents({ tenantId }, new Date(), dying)).rejects.toThrow('the worker died here');
+    expect(siem.requests).toHaveLength(1);
+    // The queue delivers the message again (the worker failed it): the same batch goes out again, once.
+    await syncLabeledEvents({ tenantId }, new Date());
+    await stack.drain();
+    expect(siem.requests).toHaveLength(2);
+    expect(siem.requests[1]!.headers['webhook-id']).toBe(siem.requests[0]!.headers['webhook-id']);
+    expect(siem.requests[1]!.json.events.map((e: Event) => e.id)).toEqual(siem.requests[0]!.json.events.map((e: Event) => e.id));
+    await sendNow(key, dest.id);
+    expect(siem.requests).toHaveLength(2);
+  });
+
+  it('a record handed on and delivered by one run is not handed on again by a run that crashed before taking it out of NOTIFY', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(1, 'n');
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, [events[0]!.id], 'lbl_important');
+    const [record] = await recordsPendingSync(tenantId, 10, new Date());
+    // As if a run owed it to the destination, died before taking it out of NOTIFY, and a second run delivered it.
+    const item = { recordId: record!.id, eventId: record!.eventId, labelId: record!.labelId, appliedAt: record!.appliedAt, createdAt: new Date().toISOString() };
+    expect(await oweRecords(tenantId, dest.id, [item])).toBe(1);
+    await markDone(tenantId, dest.id, [item], 'delivered', new Date());
+    await sendNow(key, dest.id);
+    expect(siem.requests).toHaveLength(0);
+    expect(await recordsPendingSync(tenantId, 10, new Date())).toEqual([]);
+  });
+
+  it('a send-now whose wake-up was lost is sent by the tick a visibility timeout later', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(1, 'v');
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    await label(key, [events[0]!.id], 'lbl_important');
+    // What send-now writes before its message, and then no message.
+    const owedAt = new Date();
+    await oweSyncRun(tenantId, dest.id, owedAt.toISOString(), undefined);
+    await stack.tick(new Date(owedAt.getTime() + 1_000));
+    expect(siem.requests).toHaveLength(0);
+    // The local queues' visibility timeout is 3 s (the cloud's 12 min).
+    await stack.tick(new Date(owedAt.getTime() + 4_000));
+    expect(pairsOf(siem.requests)).toEqual([`${events[0]!.id}/lbl_important`]);
   });
 });
 
