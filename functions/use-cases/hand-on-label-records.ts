@@ -1,17 +1,22 @@
 import type { Event } from '../model/event.ts';
 import { logger } from '../shared/logger.ts';
 import { getEvents } from '../store/events.ts';
-import { latestLabelSeq, markRecordsSynced, pendingSyncPage, stillPendingSync, type PendingSyncRecord } from '../store/label-history.ts';
+import { latestLabelSeq, markRecordsSynced, markWaitingForEvent, pendingSyncPage, stillPendingSync, type PendingSyncCursors, type PendingSyncRecord } from '../store/label-history.ts';
 import { listLabels } from '../store/labels.ts';
 import { listSyncDestinations, setFromSeq, type SyncDestinationItem } from '../store/sync-destinations.ts';
 import { oweRecords } from '../store/sync-outbox.ts';
 
-/** Records read per shard and run (16 shards); a longer backlog continues in the next run at once. */
+/** Records read per shard and page (16 shards), and pages per run; a longer backlog continues in the next run at once. */
 const PER_SHARD = 250;
+const PAGES_PER_RUN = 4;
 /** A destination whose creation never read its starting point (a crash) gets one this long after it was created. */
 const START_GRACE_MS = 60_000;
-/** A record whose event is not there (yet) waits this long, then is dropped (the event expired or never came). */
-const MISSING_EVENT_GIVE_UP_MS = 7 * 86_400_000;
+/**
+ * A record whose event is not there waits this long from when the sync first saw it missing, then is dropped:
+ * an ingest writes its events moments after the records, and a failing ingest is retried, or re-driven from
+ * its DLQ, well within it; an event that expired never comes.
+ */
+export const MISSING_EVENT_GIVE_UP_MS = 3 * 86_400_000;
 
 /**
  * The first half of a label sync: the tenant's label records waiting in the NOTIFY index (applications of
@@ -30,24 +35,40 @@ export async function handOnLabelRecords(tenantId: string, now: Date): Promise<{
   const upTo = await latestLabelSeq(tenantId, true);
   const destinations = await settleStartingPoints(tenantId, await listSyncDestinations(tenantId, true), now);
   if (!destinations) return { handedOn: 0, more: false };
-  const listed = await pendingSyncPage(tenantId, PER_SHARD, now);
-  const inScope = listed.records.filter((r) => r.seq <= upTo);
-  if (inScope.length === 0) return { handedOn: 0, more: listed.full };
-  const stillWaiting = await stillPendingSync(tenantId, inScope.map((r) => r.id));
-  const records = inScope.filter((r) => stillWaiting.has(r.id));
-
   const notify = new Set((await listLabels(tenantId)).filter((l) => l.notify).map((l) => l.id));
+  let handedOn = 0;
+  let progressed = false;
+  let cursors: PendingSyncCursors | undefined;
+  for (let page = 0; page < PAGES_PER_RUN; page++) {
+    const listed = await pendingSyncPage(tenantId, PER_SHARD, now, cursors);
+    const step = await handOnPage(tenantId, listed.records.filter((r) => r.seq <= upTo), destinations, notify, now);
+    handedOn += step.handedOn;
+    progressed ||= step.done > 0;
+    cursors = listed.more;
+    if (Object.keys(cursors).length === 0) return { handedOn, more: false };
+  }
+  // Pages left: another run follows at once, unless this one could hand nothing on (all waiting for their events).
+  return { handedOn, more: progressed };
+}
+
+/** Hands on one page of records; answers how many items it owed and how many records left the index. */
+async function handOnPage(tenantId: string, page: PendingSyncRecord[], destinations: SyncDestinationItem[], notify: Set<string>, now: Date): Promise<{ handedOn: number; done: number }> {
+  if (page.length === 0) return { handedOn: 0, done: 0 };
+  const stillWaiting = await stillPendingSync(tenantId, page.map((r) => r.id));
+  const records = page.filter((r) => stillWaiting.has(r.id));
   const takersOf = (record: PendingSyncRecord) => (notify.has(record.labelId) ? destinations.filter((d) => d.enabled && record.seq > d.fromSeq!) : []);
   const wanted = records.filter((r) => takersOf(r).length > 0);
   const events = new Map((await getEvents(tenantId, [...new Set(wanted.map((r) => r.eventId))])).map((e) => [e.id, e]));
 
   const done: string[] = records.filter((r) => takersOf(r).length === 0).map((r) => r.id);
+  const waiting: string[] = [];
   const owed = new Map<string, PendingSyncRecord[]>();
   for (const record of wanted) {
     const event = events.get(record.eventId);
     if (!event) {
-      if (now.getTime() - Date.parse(record.appliedAt) > MISSING_EVENT_GIVE_UP_MS) {
-        logger.warn('label record dropped from the sync: its event is gone', { tenantId, recordId: record.id, eventId: record.eventId });
+      if (!record.syncWaitingSince) waiting.push(record.id);
+      else if (now.getTime() - Date.parse(record.syncWaitingSince) > MISSING_EVENT_GIVE_UP_MS) {
+        logger.warn('label record dropped from the sync: its event never came', { tenantId, recordId: record.id, eventId: record.eventId, waitingSince: record.syncWaitingSince });
         done.push(record.id);
       }
       continue;
@@ -56,6 +77,7 @@ export async function handOnLabelRecords(tenantId: string, now: Date): Promise<{
     if (!carries(event, record)) continue;
     for (const dest of takersOf(record)) owed.set(dest.id, [...(owed.get(dest.id) ?? []), record]);
   }
+  await markWaitingForEvent(tenantId, waiting, now);
   // Owed first, then out of the index: a crash in between hands them on again, and the outbox keeps each once.
   let handedOn = 0;
   for (const [destinationId, list] of owed) {
@@ -66,7 +88,7 @@ export async function handOnLabelRecords(tenantId: string, now: Date): Promise<{
     );
   }
   await markRecordsSynced(tenantId, done);
-  return { handedOn, more: listed.full };
+  return { handedOn, done: done.length };
 }
 
 /** True while the event still carries the application the record is about (not removed, not replaced by a newer one). */

@@ -10,6 +10,7 @@ import { putLabelRecords, recordsPendingSync } from '../../functions/store/label
 import { getSyncDestination, oweSyncRun } from '../../functions/store/sync-destinations.ts';
 import { oweRecords, markDone } from '../../functions/store/sync-outbox.ts';
 import { syncLabeledEvents } from '../../functions/use-cases/sync-labeled-events.ts';
+import { handOnLabelRecords, MISSING_EVENT_GIVE_UP_MS } from '../../functions/use-cases/hand-on-label-records.ts';
 import { postWebhook } from '../../functions/shared/webhook-post.ts';
 import { dynamoCommandsOf } from '../helpers/dynamo-commands.ts';
 import { labelRecordOf } from '../../functions/domain/label-records.ts';
@@ -313,7 +314,11 @@ describe('labeled-event sync', () => {
     await putLabelRecords(tenantId, [record], { onlyNew: true, pendingSync: () => true });
     await sendNow(key, dest.id);
     expect(siem.requests).toHaveLength(0);
-    expect((await recordsPendingSync(tenantId, 100, new Date())).map((r) => r.id)).toEqual([record.id]);
+    const [waiting] = await recordsPendingSync(tenantId, 100, new Date());
+    expect(waiting).toMatchObject({ id: record.id });
+    expect(Date.parse(waiting!.syncWaitingSince!)).toBeGreaterThan(0);
+    // The label history does not show the sync's bookkeeping.
+    expect((await stack.api('GET', '/v1/label-history', { key })).json.items.find((r: { id: string }) => r.id === record.id)).not.toHaveProperty('syncWaitingSince');
     await putMemberships(tenantId, [late]);
     await putEvents(tenantId, [late]);
     await sendNow(key, dest.id);
@@ -448,6 +453,23 @@ describe('label sync under load, crashes and lost messages', () => {
     await markDone(tenantId, dest.id, [item], 'delivered', new Date());
     await sendNow(key, dest.id);
     expect(siem.requests).toHaveLength(0);
+    expect(await recordsPendingSync(tenantId, 10, new Date())).toEqual([]);
+  });
+
+  it('a record whose event never comes is dropped after waiting three days, and the rest goes on', async () => {
+    const { tenantId, key, events } = await tenantWithEvents(1, 'z');
+    const siem = await receiver();
+    const dest = await createDestination(key, { url: siem.url });
+    const ghost = eventAt(new Date(Date.now() - 10_000), 'z-ghost');
+    const by = { type: 'rule' as const, id: 'rul_z' };
+    await putLabelRecords(tenantId, [labelRecordOf({ action: 'applied', event: ghost, label: { id: 'lbl_important', name: 'Important' }, note: null, by, at: ghost.detectedAt, application: ghost.detectedAt })], { onlyNew: true, pendingSync: () => true });
+    await label(key, [events[0]!.id], 'lbl_important');
+    await sendNow(key, dest.id);
+    expect(pairsOf(siem.requests)).toEqual([`${events[0]!.id}/lbl_important`]);
+    expect(await recordsPendingSync(tenantId, 10, new Date())).toHaveLength(1);
+    expect(await handOnLabelRecords(tenantId, new Date(Date.now() + 2 * 86_400_000))).toEqual({ handedOn: 0, more: false });
+    expect(await recordsPendingSync(tenantId, 10, new Date())).toHaveLength(1);
+    await handOnLabelRecords(tenantId, new Date(Date.now() + MISSING_EVENT_GIVE_UP_MS + 60_000));
     expect(await recordsPendingSync(tenantId, 10, new Date())).toEqual([]);
   });
 
