@@ -75,6 +75,9 @@ export const AUDIT_ACTIONS = [
   'api-key.created',
   'api-key.revoked',
   'admin-key.issued',
+  'sync-destination.created',
+  'sync-destination.updated',
+  'sync-destination.deleted',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS).openapi('AuditAction');
 export type AuditAction = z.infer<typeof AuditActionSchema>;

@@ -9,6 +9,7 @@ import { latestLabelSeq } from '../store/label-history.ts';
 import { getSyncDestination, setFromSeq, syncDestinations, updateSyncDestinationSettings, type SyncDestinationItem } from '../store/sync-destinations.ts';
 import { deleteOutbox } from '../store/sync-outbox.ts';
 import { sealDestinationSecret } from './destination-secrets.ts';
+import { recordAudit, type Caller } from './record-audit.ts';
 import { servedDestination } from './sync-destination-view.ts';
 
 /** What a user gives to create a sync destination (the API's request, defaults applied). */
@@ -25,6 +26,14 @@ export interface SyncDestinationInput {
 export type SyncDestinationPatch = { [K in keyof SyncDestinationInput]?: SyncDestinationInput[K] | undefined } & { previousSecretValidHours?: number | undefined };
 
 export const DEFAULT_SECRET_GRACE_HOURS = 24;
+
+/**
+ * A destination is where the tenant's events leave Driftwatch: every change of where they go, or of the secret
+ * that signs them, is in the audit trail (recorded before the change, as recordAudit asks). Never the secret itself.
+ */
+async function audit(tenantId: string, action: 'created' | 'updated' | 'deleted', id: string, caller: Caller, now: Date, details: Record<string, string | boolean>): Promise<void> {
+  await recordAudit(tenantId, { action: `sync-destination.${action}`, actor: caller.actor, ...caller.origin, target: { type: 'sync-destination', id }, details }, now);
+}
 
 /** The SSRF policy check and the secret's format, as a 400 naming the field. */
 async function checkInput(input: { url?: string | undefined; secret?: string | undefined }, resolve?: Resolver): Promise<void> {
@@ -45,9 +54,10 @@ async function checkInput(input: { url?: string | undefined; secret?: string | u
  * the tenant's record sequence is read after it is written, so no sync that did not see it can hand on a
  * record it should get (docs/label-sync.md, "Who gets what").
  */
-export async function createSyncDestination(tenantId: string, input: SyncDestinationInput, now: Date, resolve?: Resolver): Promise<SyncDestination> {
+export async function createSyncDestination(tenantId: string, input: SyncDestinationInput, caller: Caller, now: Date, resolve?: Resolver): Promise<SyncDestination> {
   await checkInput(input, resolve);
   const id = newId('dst', now);
+  await audit(tenantId, 'created', id, caller, now, { name: input.name, url: input.url, format: input.format });
   const at = now.toISOString();
   const item: SyncDestinationItem = {
     id,
@@ -75,11 +85,17 @@ export async function createSyncDestination(tenantId: string, input: SyncDestina
 }
 
 /** Applies a PATCH, conditional on the version read (retried when the sync moved the destination meanwhile). */
-export async function patchSyncDestination(tenantId: string, id: string, patch: SyncDestinationPatch, now: Date, resolve?: Resolver): Promise<SyncDestination> {
+export async function patchSyncDestination(tenantId: string, id: string, patch: SyncDestinationPatch, caller: Caller, now: Date, resolve?: Resolver): Promise<SyncDestination> {
   await checkInput(patch, resolve);
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await getSyncDestination(tenantId, id, true);
     if (!current) throw new NotFoundError('sync destination');
+    if (attempt === 0) {
+      const changed: Record<string, string | boolean> = {};
+      for (const field of ['name', 'url', 'format', 'enabled'] as const) if (patch[field] !== undefined) changed[field] = patch[field];
+      if (patch.secret !== undefined) changed.secretChanged = true;
+      await audit(tenantId, 'updated', id, caller, now, changed);
+    }
     const set: Record<string, unknown> = { updatedAt: now.toISOString() };
     for (const field of ['name', 'url', 'format'] as const) if (patch[field] !== undefined) set[field] = patch[field];
     if (patch.enabled !== undefined) {
@@ -101,7 +117,10 @@ export async function patchSyncDestination(tenantId: string, id: string, patch: 
 }
 
 /** Deletes a destination and its outbox (what it was still owed is dropped with it). */
-export async function deleteSyncDestination(tenantId: string, id: string): Promise<void> {
+export async function deleteSyncDestination(tenantId: string, id: string, caller: Caller, now: Date): Promise<void> {
+  const current = await getSyncDestination(tenantId, id, true);
+  if (!current) throw new NotFoundError('sync destination');
+  await audit(tenantId, 'deleted', id, caller, now, { name: current.name, url: current.url });
   if (!(await syncDestinations.remove(tenantId, id))) throw new NotFoundError('sync destination');
   await deleteOutbox(tenantId, id);
 }

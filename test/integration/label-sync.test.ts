@@ -278,6 +278,14 @@ describe('labeled-event sync', () => {
     expectSigned(request, [SECRET]);
     expect(request.headers['x-driftwatch-signature']).toContain(`sha256=${createHmac('sha256', NEW_SECRET).update(request.body).digest('hex')}`);
 
+    // Every change of where events go or what signs them is in the audit trail, never the secret.
+    const trail = await stack.api('GET', `/v1/audit?targetId=${id}`, { key });
+    expect(trail.status, trail.text).toBe(200);
+    expect(trail.json.items.map((e: { action: string }) => e.action).sort()).toEqual(['sync-destination.created', 'sync-destination.updated', 'sync-destination.updated']);
+    expect(trail.json.items.find((e: { details: { secretChanged?: boolean } }) => e.details.secretChanged)).toBeDefined();
+    expect(trail.text).not.toContain(SECRET);
+    expect(trail.text).not.toContain(NEW_SECRET);
+
     // After the grace period only the new secret signs.
     const ended = await stack.api('PATCH', `/v1/sync-destinations/${id}`, { key, body: { secret: NEW_SECRET, previousSecretValidHours: 0 } });
     expect(ended.json.previousSecretValidUntil).toBeNull();

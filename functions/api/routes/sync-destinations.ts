@@ -7,6 +7,7 @@ import { servedDestination, servedDestinations } from '../../use-cases/sync-dest
 import { CreateSyncDestinationSchema, PatchSyncDestinationSchema } from '../schemas/sync-destination.schemas.ts';
 import { conflictResponse, errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
 import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
+import { callerOf } from '../request-origin.ts';
 
 export const syncDestinationRoutes = newRouter();
 const tags = ['Sync destinations'];
@@ -30,7 +31,7 @@ syncDestinationRoutes.openapi(
     request: { body: jsonBody(CreateSyncDestinationSchema) },
     responses: { 201: jsonResponse(SyncDestinationSchema, 'The destination (the secret is never returned).'), ...errorResponses },
   }),
-  async (c) => c.json(await createSyncDestination(c.var.tenantId, c.req.valid('json'), new Date()), 201),
+  async (c) => c.json(await createSyncDestination(c.var.tenantId, c.req.valid('json'), callerOf(c), new Date()), 201),
 );
 
 syncDestinationRoutes.openapi(listRoute({ path: '/v1/sync-destinations', tags, summary: 'List sync destinations with their health', schema: SyncDestinationSchema }), async (c) => {
@@ -53,7 +54,7 @@ syncDestinationRoutes.openapi(
     request: { params: IdParamSchema, body: jsonBody(PatchSyncDestinationSchema) },
     responses: { 200: jsonResponse(SyncDestinationSchema, 'The destination.'), ...errorResponses },
   }),
-  async (c) => c.json(await patchSyncDestination(c.var.tenantId, c.req.valid('param').id, c.req.valid('json'), new Date()), 200),
+  async (c) => c.json(await patchSyncDestination(c.var.tenantId, c.req.valid('param').id, c.req.valid('json'), callerOf(c), new Date()), 200),
 );
 
 syncDestinationRoutes.openapi(
@@ -67,7 +68,7 @@ syncDestinationRoutes.openapi(
     responses: { ...noContent, ...errorResponses },
   }),
   async (c) => {
-    await deleteSyncDestination(c.var.tenantId, c.req.valid('param').id);
+    await deleteSyncDestination(c.var.tenantId, c.req.valid('param').id, callerOf(c), new Date());
     return c.body(null, 204);
   },
 );
