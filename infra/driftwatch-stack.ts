@@ -72,6 +72,10 @@ export class DriftwatchStack extends Stack {
       environment,
     });
     this.queues.connectSender(this.schedule.fn, 'schedule');
+    // Only what seals (the API, on create and PATCH) and opens (the label-sync worker, to sign) a webhook secret gets its key.
+    for (const fn of [this.api.fn, this.queues.workers['label-sync']]) {
+      for (const [name, value] of Object.entries(this.data.webhookKeyEnvironment)) fn?.addEnvironment(name, value);
+    }
     // Links in mail: the console when one is named, else the API itself (not known to the API function: a cycle).
     for (const worker of Object.values(this.queues.workers)) worker.addEnvironment('CONSOLE_URL', consoleUrl ?? this.api.stage.url);
 

@@ -24,6 +24,7 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { alertProfileRoutes } from './routes/alert-profiles.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { syncDestinationRoutes } from './routes/sync-destinations.ts';
 
 /**
  * The HTTP API: the same app runs in Lambda (lambda.ts) and in the local stack. Request id and access log
@@ -35,7 +36,7 @@ export const app = newRouter();
 app.use('*', requestId({ headerName: 'X-Request-Id' }));
 app.use('*', accessLog);
 
-for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, recommendationRoutes, policyRoutes, policyImportRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, reportRoutes, settingsRoutes, alertProfileRoutes, auditRoutes, agentRoutes]) {
+for (const routes of [tenantRoutes, apiKeyRoutes, enrollmentKeyRoutes, groupRoutes, serverRoutes, recommendationRoutes, policyRoutes, policyImportRoutes, scanRoutes, eventRoutes, labelRoutes, ruleRoutes, labelHistoryRoutes, dashboardRoutes, reportRoutes, settingsRoutes, alertProfileRoutes, auditRoutes, syncDestinationRoutes, agentRoutes]) {
   app.route('/', routes);
 }
 

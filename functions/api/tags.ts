@@ -17,6 +17,7 @@ export const API_TAGS = {
   'Alert profiles': 'Who is mailed about changes: one digest per scan (or real-time window) per recipient, for the severities the profile takes, to the groups it is assigned to.',
   Dashboard: 'What changed over a window of days: totals by change type, severity, label and server, and a daily series.',
   Reports: 'Weekly reports: per policy with `reports: true`, at the tenant\'s weekly report time, a zipped CSV of the label records written since the previous report.',
+  'Sync destinations': 'Webhooks that receive events as notify labels are applied (JSON or OCSF 1001), signed (HMAC and Standard Webhooks), batched, retried with backoff, never twice.',
   Audit: 'Who did what, when and from where: enrollments (and those refused by the rate limit), API keys created and revoked, admin keys issued, enrollment key rotations.',
   Settings: "The tenant's settings: agent check-in interval, alert mail flood control, event retention, label sync and weekly report times.",
   'Agent protocol':

@@ -31,7 +31,7 @@ export const AuditEntrySchema = z
     action: AuditActionSchema,
     actor: AuditActorSchema,
     /** The object acted on (a server, an API key); the trail of one object is `GET /v1/audit?targetId=`. */
-    target: z.object({ type: z.enum(['server', 'api-key', 'enrollment-key']), id: z.string() }).optional(),
+    target: z.object({ type: z.enum(['server', 'api-key', 'enrollment-key', 'sync-destination']), id: z.string() }).optional(),
     ...RequestOriginSchema.shape,
     /** What else is worth knowing about this action (a hostname, a role, a limit). */
     details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),

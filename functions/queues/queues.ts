@@ -85,7 +85,24 @@ export const reportsQueue = defineQueue({
   batchSize: 1,
 });
 
-export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue, reportsQueue] as const;
+/**
+ * One message per tenant whose sync destinations are owed a run (the tick found one due, or send-now): a
+ * wake-up only. The worker hands the tenant's new notify-label records on to each destination's outbox and
+ * delivers what each owed destination has waiting; `owedAt` on the destination is the truth, and the tick
+ * sends the message again if a run owed is not done a visibility timeout later. A receiver's failure is not
+ * the message's: it is recorded on the destination and retried by the tick with backoff.
+ */
+export const labelSyncQueue = defineQueue({
+  name: 'label-sync',
+  message: z.strictObject({ tenantId: id }),
+  worker: 'functions/workers/label-sync.worker.ts',
+  senders: ['api', 'schedule', 'label-sync'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 120,
+  batchSize: 5,
+});
+
+export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue, reportsQueue, labelSyncQueue] as const;
 
 export type AnyQueue = (typeof QUEUES)[number];
 export type QueueName = AnyQueue['name'];

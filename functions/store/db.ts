@@ -221,6 +221,20 @@ export async function queryPage<T = Item>(query: PartitionQuery, page: PageReque
   return { items, nextCursor: startKey ? encodeCursor(scope, startKey) : null };
 }
 
+/** How many items a partition query matches (`Select: COUNT`, every page), without reading them out. */
+export async function queryCount(query: PartitionQuery): Promise<number> {
+  const { doc } = getDb();
+  const input = queryInput(query);
+  let count = 0;
+  let startKey: Item | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: startKey }));
+    count += out.Count ?? 0;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
+
 /** Every item of a partition (small partitions only: groups, policies, api keys of one tenant). */
 export async function queryAll<T = Item>(query: PartitionQuery): Promise<T[]> {
   const { doc } = getDb();

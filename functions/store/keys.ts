@@ -34,6 +34,9 @@ import { TABLE_KEY } from './table.ts';
  * | held back    | T#t#AQ#a#hour           | SRV#s         |                               |                            |                           |
  * | audit entry  | T#t#AUDIT#k             | AUDIT#id      | T#t#OBJ#o#AUDIT / AUDIT#id    |                            |                           |
  * | rate window  | T#t#RATE                | name#minute   |                               |                            |                           |
+ * | sync dest.   | T#t                     | SYNCDEST#d    |                               |                            |                           |
+ * | outbox item  | T#t#SYNC#d              | OUT#lhr       | T#t#SYNC#d#PENDING / OUT#lhr (until delivered) |           |                           |
+ * | open batch   | T#t#SYNC#d              | BATCH         |                               |                            |                           |
  *
  * An alert digest (one server's alerting changes of one scan or real-time window, or a held-back summary,
  * or a test mail) keeps everything about its delivery in its own partition: the digest, one decision per
@@ -246,6 +249,23 @@ export const alertKeys = {
   alertQuota: (tenantId: string, profileId: string, hour: string): Key => ({ pk: `${t(tenantId)}#AQ#${profileId}#${hour}`, sk: 'QUOTA' }),
   heldBackServer: (tenantId: string, profileId: string, hour: string, serverId: string): Key => ({ pk: `${t(tenantId)}#AQ#${profileId}#${hour}`, sk: `SRV#${serverId}` }),
   heldBackServers: (tenantId: string, profileId: string, hour: string) => ({ pk: `${t(tenantId)}#AQ#${profileId}#${hour}`, skPrefix: 'SRV#' }),
+} as const;
+
+/**
+ * Label sync keys (sync-destinations.ts, sync-outbox.ts). A destination's outbox is its own partition: one
+ * item per label record (application of a notify label) it owes or has delivered, and the one batch in flight.
+ * Only owed items are in gsi1 (sparse), oldest record first, so a delivery reads exactly what it owes.
+ */
+export const syncKeys = {
+  destination: (tenantId: string, destinationId: string): Key => ({ pk: t(tenantId), sk: `SYNCDEST#${destinationId}` }),
+  destinations: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'SYNCDEST#' }),
+  outboxPartition: (tenantId: string, destinationId: string) => `${t(tenantId)}#SYNC#${destinationId}`,
+  outboxItem: (tenantId: string, destinationId: string, recordId: string): Key => ({ pk: syncKeys.outboxPartition(tenantId, destinationId), sk: `OUT#${recordId}` }),
+  /** Sparse: only on items not yet acknowledged by the destination. */
+  owedIndex: (tenantId: string, destinationId: string, recordId: string) => ({ gsi1pk: `${syncKeys.outboxPartition(tenantId, destinationId)}#PENDING`, gsi1sk: `OUT#${recordId}` }),
+  owed: (tenantId: string, destinationId: string) => ({ index: 'gsi1' as const, pk: `${syncKeys.outboxPartition(tenantId, destinationId)}#PENDING`, skPrefix: 'OUT#' }),
+  /** The batch being delivered (at most one per destination): its webhook-id and the records it carries. */
+  openBatch: (tenantId: string, destinationId: string): Key => ({ pk: syncKeys.outboxPartition(tenantId, destinationId), sk: 'BATCH' }),
 } as const;
 
 /** One string per primary key, to find an item by its key in a Map. */

@@ -11,6 +11,7 @@ import { keys, type Key, type WakeEntry } from '../store/keys.ts';
 import { listTenantIds, reportScheduleOf, tenants } from '../store/tenants.ts';
 import { redriveIngests } from './redrive-ingests.ts';
 import { wakeAlertDigests, type AlertMessage } from './wake-alert-digests.ts';
+import { wakeLabelSync } from './wake-label-sync.ts';
 
 /** Due items handled at once within a page of the wake index (each is one conditional UpdateItem). */
 const CLAIMS_IN_FLIGHT = 16;
@@ -27,6 +28,8 @@ export interface TickSummary {
   ingestsRedriven: number;
   /** Alert digests whose time came (or whose wake-up was lost). */
   alertDigestsWoken: number;
+  /** Tenants whose label sync was due (or whose wake-up was lost). */
+  labelSyncsWoken: number;
 }
 
 /** One kind of recurring work: where its due state lives, its schedule, and the message that does it. */
@@ -62,10 +65,11 @@ const WEEKLY_REPORTS: DueWork<MessageOf<typeof reportsQueue>> = {
  * reports go to the reports queue. A slot stays owed until its worker reports it done, and the tick sends
  * it again if that takes longer than the queue's visibility timeout (the table is the truth, the queue a
  * wake-up). Then, per tenant, it re-drives uploaded scans whose ingest message was lost (redrive-ingests.ts)
- * and wakes the alert digests whose time has come (wake-alert-digests.ts).
+ * wakes the alert digests whose time has come (wake-alert-digests.ts) and the label sync of tenants whose
+ * destinations are due (wake-label-sync.ts).
  */
 export async function scheduleTick(now: Date): Promise<TickSummary> {
-  const summary: TickSummary = { claimed: 0, resent: 0, lost: 0, ingestsRedriven: 0, alertDigestsWoken: 0 };
+  const summary: TickSummary = { claimed: 0, resent: 0, lost: 0, ingestsRedriven: 0, alertDigestsWoken: 0, labelSyncsWoken: 0 };
   await forEachDue(now, async (page) => {
     const dispatches: MessageOf<typeof scanDispatchQueue>[] = [];
     const reports: MessageOf<typeof reportsQueue>[] = [];
@@ -85,7 +89,7 @@ export async function scheduleTick(now: Date): Promise<TickSummary> {
   return summary;
 }
 
-/** The per-tenant sweeps (issues 20 and 13): ingests whose message was lost, alert digests due. */
+/** The per-tenant sweeps (issues 20, 13 and 14): ingests whose message was lost, alert digests and label syncs due. */
 async function sweepTenants(now: Date, summary: TickSummary): Promise<void> {
   const alerts: AlertMessage[] = [];
   let cursor: string | undefined;
@@ -94,6 +98,7 @@ async function sweepTenants(now: Date, summary: TickSummary): Promise<void> {
     for (const tenantId of page.items) {
       summary.ingestsRedriven += await redriveIngests(tenantId, now);
       alerts.push(...(await wakeAlertDigests(tenantId, now)));
+      if (await wakeLabelSync(tenantId, now)) summary.labelSyncsWoken++;
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);

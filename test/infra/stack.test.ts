@@ -240,6 +240,9 @@ describe('functions', () => {
         } else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
       expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
+      // The webhook signing secrets' key: only the functions that seal (API) or open (label-sync) them.
+      if (name === 'api' || name === 'label-sync') expect(JSON.stringify(env.WEBHOOK_SECRET_KEY), name).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:::\}\}/);
+      else expect(env.WEBHOOK_SECRET_KEY, name).toBeUndefined();
       expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);
       expect(env).toMatchObject({
         MAIL_TRANSPORT: 'ses',
@@ -304,7 +307,7 @@ describe('permissions', () => {
 
   it('let each function send only to the queues that declare it a sender', () => {
     const declared = (name: string) => QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => q.name);
-    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts']));
+    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts', 'label-sync']));
     expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(declared('api')));
     expect(new Set(sendsTo(stack.schedule.fn))).toEqual(new Set(declared('schedule')));
     for (const [name, worker] of Object.entries(stack.queues.workers)) {
