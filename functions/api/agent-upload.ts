@@ -11,6 +11,7 @@ import { CONTROL_CHARACTER, wirePathProblem } from '../contract/wire-path.ts';
 import { innerSummary, leafSummary, TreeShapeError, type NodeSummary } from '../domain/tree-shape.ts';
 import { loadNodes, nodeSummaries, type VerifiedNode } from '../store/nodes.ts';
 import { fieldErrors } from './router.ts';
+import { parseJsonWithoutNul, strictUtf8 } from './middleware/strict-request.ts';
 
 /** A decompressed node upload may be at most this large (gzip bombs stop here, not in memory). */
 export const MAX_DECOMPRESSED_BYTES = 16 * 1024 * 1024;
@@ -26,20 +27,16 @@ export async function readNodesRequest(c: Context): Promise<NodesRequest> {
   const encoding = (c.req.header('content-encoding') ?? 'identity').toLowerCase();
   let text: string;
   try {
-    if (encoding === 'gzip') text = gunzipSync(raw, { maxOutputLength: MAX_DECOMPRESSED_BYTES }).toString('utf8');
-    else if (encoding === 'identity') text = raw.toString('utf8');
+    // Strictly UTF-8: the agent escapes every byte that is not (wire-path.ts), so one here was never the agent's.
+    if (encoding === 'gzip') text = strictUtf8(gunzipSync(raw, { maxOutputLength: MAX_DECOMPRESSED_BYTES }));
+    else if (encoding === 'identity') text = strictUtf8(raw);
     else throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding} is not supported; use gzip.`);
   } catch (error) {
     if (error instanceof AppError) throw error;
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new AppError(413, 'payload-too-large', 'Payload too large', `Decompressed body exceeds ${MAX_DECOMPRESSED_BYTES} bytes.`);
     throw new ValidationError('The body is not valid gzip.');
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new AppError(400, 'malformed', 'Malformed request', 'The body is not valid JSON.');
-  }
+  const json = parseJsonWithoutNul(text);
   const parsed = NodesRequestSchema.safeParse(json);
   if (!parsed.success) throw new ValidationError('The node upload is invalid.', fieldErrors(parsed.error));
   return parsed.data;

@@ -6,6 +6,7 @@ import { errorResponses, idParam, jsonResponse, listQuery, pageOf } from './sche
 import { authorize, WHO, type Access, type AuthEnv } from './middleware/auth.ts';
 import type { ApiTag } from './tags.ts';
 import { BODY_LIMITS, limitBody } from './middleware/body-limit.ts';
+import { strictRequest } from './middleware/strict-request.ts';
 
 /** zod issues -> the problem's `errors` list; unknown keys are listed one per key with their full path. */
 export function fieldErrors(error: ZodError, unknownMessage = 'unknown field'): FieldError[] {
@@ -76,14 +77,15 @@ const operationIds = new Set<string>();
 
 /**
  * A route with its access rule and body limit declared where it is defined: the route's own
- * middleware checks the body size, then the credential (401 invalid, 403 not allowed here). Matching
+ * middleware checks the body size, then the credential (401 invalid, 403 not allowed here), then refuses
+ * what the route does not read (strict-request.ts: a query or body it takes none of, a Content-Encoding). Matching
  * comes first, so an unknown path is a 404 and a wrong method a 405, whatever the credential.
  * operationId, tag, summary and description are required, so no operation reaches /docs undocumented.
  */
 export function route<const R extends Omit<RouteConfig, 'operationId' | 'tags' | 'summary' | 'description'>>(
-  config: R & OperationDocs & { access: Access; bodyLimit?: number },
+  config: R & OperationDocs & { access: Access; bodyLimit?: number; contentEncodings?: readonly string[] },
 ) {
-  const { access, bodyLimit, tag, description, ...rest } = config;
+  const { access, bodyLimit, contentEncodings, tag, description, ...rest } = config;
   if (!/^[a-z][A-Za-z0-9]*$/.test(rest.operationId)) throw new Error(`operationId ${rest.operationId} is not camelCase`);
   if (operationIds.has(rest.operationId)) throw new Error(`operationId ${rest.operationId} is used twice`);
   operationIds.add(rest.operationId);
@@ -93,7 +95,11 @@ export function route<const R extends Omit<RouteConfig, 'operationId' | 'tags' |
     tags: [tag],
     description: `${description}\n\n**Credential:** ${WHO[access]}.`,
     security: [{ [SECURITY_SCHEME[access]]: [] }],
-    middleware: [limitBody(bodyLimit ?? BODY_LIMITS.json), authorize(access)] as never,
+    middleware: [
+      limitBody(bodyLimit ?? BODY_LIMITS.json),
+      authorize(access),
+      strictRequest({ query: rest.request?.query !== undefined, body: rest.request?.body !== undefined, encodings: contentEncodings ?? [] }),
+    ] as never,
   }) as unknown as R;
 }
 
@@ -103,7 +109,7 @@ export function route<const R extends Omit<RouteConfig, 'operationId' | 'tags' |
  */
 export function ownBodyRoute<const R extends Omit<RouteConfig, 'operationId' | 'tags' | 'summary' | 'description'>>(
   router: Router,
-  config: R & OperationDocs & { access: Access; bodyLimit?: number },
+  config: R & OperationDocs & { access: Access; bodyLimit?: number; contentEncodings?: readonly string[] },
   handler: Handler<AuthEnv>,
 ): void {
   const { middleware, ...documented } = route(config) as RouteConfig;

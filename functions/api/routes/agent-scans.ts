@@ -95,6 +95,7 @@ ownBodyRoute(agentScanRoutes, {
   path: '/v1/agent/scans/{id}/nodes',
   access: 'agent',
   bodyLimit: BODY_LIMITS.agentNodes,
+  contentEncodings: ['gzip'],
   operationId: 'uploadNodes',
   tag,
   summary: 'Upload tree nodes',
