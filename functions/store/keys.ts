@@ -34,6 +34,7 @@ import { TABLE_KEY } from './table.ts';
  * | held back    | T#t#AQ#a#hour           | SRV#s         |                               |                            |                           |
  * | audit entry  | T#t#AUDIT#k             | AUDIT#id      | T#t#OBJ#o#AUDIT / AUDIT#id    |                            |                           |
  * | rate window  | T#t#RATE                | name#minute   |                               |                            |                           |
+ * | auth failures| SRC#source              | AUTHFAIL#minute |                             |                            |                           |
  * | sync dest.   | T#t                     | SYNCDEST#d    |                               |                            |                           |
  * | outbox item  | T#t#SYNC#d              | OUT#lhr       | T#t#SYNC#d#PENDING / OUT#lhr (until delivered) |           |                           |
  * | open batch   | T#t#SYNC#d              | BATCH         |                               |                            |                           |
@@ -188,6 +189,11 @@ export const keys = {
 
   /** A counter of one rate limit for one window (`enroll`, `2026-12-01T12:34`); it expires with TTL. */
   rateWindow: (tenantId: string, limit: string, window: string): Key => ({ pk: `${t(tenantId)}#RATE`, sk: `${limit}#${window}` }),
+  /**
+   * Invalid credentials presented from one source (an address, an IPv6 /64) in one minute. Not a tenant's
+   * item: an invalid credential names no tenant it may be counted against.
+   */
+  authFailureWindow: (source: string, window: string): Key => ({ pk: `SRC#${source}`, sk: `AUTHFAIL#${window}` }),
 } as const;
 
 /** Label, rule and triage keys (labels.ts, rules.ts, event-labels.ts, label-history.ts, dashboard-counters.ts). */

@@ -8,6 +8,7 @@ import { getApiKey } from '../../store/api-keys.ts';
 import { getServerWithInbox } from '../../store/servers.ts';
 import { getTenant, getTenantForAgent, isCurrentEnrollmentKey, type TenantItem } from '../../store/tenants.ts';
 import type { AgentIdentity } from '../../use-cases/agent-identity.ts';
+import { countInvalidCredential } from './brute-force.ts';
 
 /**
  * Who is calling. The tenant id always comes from the verified credential; handlers read it from
@@ -100,11 +101,19 @@ export const WHO: Record<Access, string> = {
 
 /**
  * Route middleware: a missing or invalid credential is 401; a valid one that this route does not take
- * (another kind, or a role too low) is 403 naming what the route needs.
+ * (another kind, or a role too low) is 403 naming what the route needs. Invalid credentials are counted
+ * per source address (brute-force.ts): past the limit they are a 429 with Retry-After, valid ones still pass.
  */
 export function authorize(access: Access) {
   return createMiddleware<AuthEnv>(async function authorizeRoute(c, next) {
-    const principal = await identify(bearer(c.req.header('authorization')));
+    const token = bearer(c.req.header('authorization'));
+    let principal: Principal;
+    try {
+      principal = await identify(token);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) await countInvalidCredential(c, new Date());
+      throw error;
+    }
     if (!allows(access, principal)) throw new ForbiddenError(`This route needs ${WHO[access]}.`);
     c.set('principal', principal);
     if (principal.kind !== 'operator') c.set('tenantId', principal.tenantId);

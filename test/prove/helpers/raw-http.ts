@@ -15,6 +15,8 @@ export interface RawRequest {
   path: string;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /** The loopback address to send from (127.0.0.2 is another source to the server on 127.0.0.1). */
+  localAddress?: string;
 }
 
 /** A request that has not answered within this many ms is a hang, and fails the test that sent it. */
@@ -30,7 +32,7 @@ export function rawRequest(baseUrl: string, req: RawRequest): Promise<RawRespons
     const body = req.body === undefined ? undefined : Buffer.isBuffer(req.body) ? req.body : Buffer.from(req.body, 'utf8');
     const headers: Record<string, string | number> = { ...req.headers };
     if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length' || h.toLowerCase() === 'transfer-encoding')) headers['content-length'] = body.length;
-    const outgoing = request({ host: base.hostname, port: base.port, method: req.method, path: req.path, headers, timeout: HANG_MS }, (res) => {
+    const outgoing = request({ host: base.hostname, port: base.port, method: req.method, path: req.path, headers, timeout: HANG_MS, localAddress: req.localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
