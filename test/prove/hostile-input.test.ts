@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack } from '../helpers/stack.ts';
@@ -85,6 +86,21 @@ describe('hostile input on every route of /openapi.json', () => {
       expect(await table.state()).toEqual(before);
     });
   }
+
+  it('a gzip node upload (decoded by its route, not the middleware) whose JSON is not UTF-8 or holds NUL: 400, nothing written', async () => {
+    // The agent's pending on-demand scan (the seed requested one): nothing else of it changes.
+    const scan = await stack.api('POST', '/v1/agent/scans', { key: tenant.keys.agent, body: { kind: 'on-demand' } });
+    expect(scan.status).toBe(201);
+    const afterScan = await table.state();
+    const path = `/v1/agent/scans/${scan.json.id}/nodes`;
+    const leaf = (name: Buffer) => Buffer.concat([Buffer.from(`{"policyId":"${tenant.ids.policy}","nodes":[{"level":0,"entries":[["/srv/hostile/`), name, Buffer.from('",{"type":"file","size":1,"inode":1,"mode":"0644","uid":0,"gid":0,"mtime":"2026-11-01T00:00:00.000Z","ctime":"2026-11-01T00:00:00.000Z"}]]}]}')]);
+    for (const name of [Buffer.from([0x61, 0xff, 0x62]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('a\\u0000b')]) {
+      const res = await rawRequest(stack.apiUrl, { method: 'POST', path, headers: { authorization: `Bearer ${tenant.keys.agent}`, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(leaf(name)) });
+      expect(verdict(res), res.text).toBeUndefined();
+      expect(res.status).toBe(400);
+    }
+    expect(await table.state()).toEqual(afterScan);
+  });
 
   it('tried every kind of hostility, a few thousand cases in all', () => {
     for (const kind of KINDS) expect(sent.get(kind) ?? 0, kind).toBeGreaterThan(20);
