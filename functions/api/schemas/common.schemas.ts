@@ -49,11 +49,16 @@ const problem = (description: string) => ({ description, content: { 'application
 
 /** The error answers every authenticated route may give. */
 export const errorResponses = {
-  400: problem('Invalid request: see `errors` for the fields.'),
+  400: problem('Invalid request: see `errors` for the fields (also a query parameter or a body the route does not take, or JSON that is not UTF-8 or holds NUL).'),
   401: problem('Missing or invalid credential.'),
   403: problem('The credential\'s role does not allow this.'),
   404: problem('No such object (or it belongs to another tenant).'),
   413: problem('Body larger than the documented limit.'),
+  415: problem('A Content-Encoding the route does not decode, or a body of a type it does not read.'),
+  429: {
+    ...problem('Too many invalid credentials from this address this minute (valid ones still pass).'),
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } },
+  },
 } as const;
 
 /** A 415 answer, for routes that read other bodies than JSON. */
