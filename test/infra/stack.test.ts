@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../functions/queues/queues.ts';
 import { visibilityTimeoutSeconds, defineQueue, dlqName, queueUrlEnv, queueVisibilityEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
 import * as zm from 'zod/mini';
-import { GSI1, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
+import { TABLE_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 import { API_THROTTLE } from '../../infra/constructs/api.ts';
 import { OPERATOR_KEY_HASH_PLACEHOLDER } from '../../infra/constructs/data.ts';
 import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwatch-stack.ts';
@@ -61,7 +61,7 @@ function resources(t: Template, type: string): [string, Json][] {
 }
 
 describe('data', () => {
-  it('creates the table from functions/store/table.ts, on demand, with PITR, TTL and retained', () => {
+  it('creates the table and every index from functions/store/table.ts, on demand, with PITR, TTL and retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -75,19 +75,20 @@ describe('data', () => {
         AttributeDefinitions: Match.arrayWith([
           { AttributeName: TABLE_KEY.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEY.sortKey, AttributeType: 'S' },
-          { AttributeName: GSI1.partitionKey, AttributeType: 'S' },
-          { AttributeName: GSI1.sortKey, AttributeType: 'S' },
+          ...TABLE_INDEXES.flatMap((index) => [
+            { AttributeName: index.partitionKey, AttributeType: 'S' },
+            { AttributeName: index.sortKey, AttributeType: 'S' },
+          ]),
         ]),
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: GSI1.indexName,
-            KeySchema: [
-              { AttributeName: GSI1.partitionKey, KeyType: 'HASH' },
-              { AttributeName: GSI1.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
+        // Every index the store queries (gsi2: servers, owed ingests, events by policy; gsi3: label sync).
+        GlobalSecondaryIndexes: TABLE_INDEXES.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
         TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
