@@ -3,19 +3,22 @@ import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { QUEUES } from '../functions/queues/queues.ts';
 import type { QueueDeclaration } from '../functions/queues/define-queue.ts';
+import { apiFunction } from '../functions/api/api.function.ts';
+import { scheduleFunction } from '../functions/schedule/schedule.function.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
 import { Data } from './constructs/data.ts';
 import { QueuesAndWorkers } from './constructs/queues-and-workers.ts';
 import { Schedule } from './constructs/schedule.ts';
+import { grantDeclaredAccess, type AccessSources } from './constructs/function-access.ts';
 
 /** The repository root: entries and the lockfile are resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Lambda entry files of the API and the schedule, relative to the repo root (workers: their queue declarations). */
 export const ENTRIES = {
-  api: 'functions/api/lambda.ts',
-  schedule: 'functions/schedule/schedule.handler.ts',
+  api: apiFunction.entry,
+  schedule: scheduleFunction.entry,
 } as const;
 
 export const DEFAULT_MAIL_FROM = 'alerts@example.com';
@@ -52,25 +55,19 @@ export class DriftwatchStack extends Stack {
     const consoleUrl = optionalContext(this, 'consoleUrl', /^https?:\/\/\S+$/, 'an http(s) URL');
 
     this.data = new Data(this, 'Data', { operatorKeyHash, secretVersionId });
-    // What functions/shared/config.ts reads; queue URLs go only to each queue's declared senders.
+    // What functions/shared/config.ts reads; queue URLs go only to each queue's declared senders, secrets
+    // and table actions only to the functions that declare them (functions/shared/function-access.ts).
     const environment = { ...this.data.environment, MAIL_TRANSPORT: 'ses', MAIL_FROM: mailFrom };
+    const access: AccessSources = { table: this.data.table, secrets: this.data.secretEnvironment, mailFrom };
     const declarations = props.queues ?? QUEUES;
 
-    this.queues = new QueuesAndWorkers(this, 'Queues', { root, table: this.data.table, declarations, environment, mailFrom });
+    this.queues = new QueuesAndWorkers(this, 'Queues', { root, declarations, environment, access });
 
-    this.api = new Api(this, 'Api', {
-      root,
-      entry: ENTRIES.api,
-      table: this.data.table,
-      environment,
-    });
+    this.api = new Api(this, 'Api', { root, entry: ENTRIES.api, environment });
+    grantDeclaredAccess(this.api.fn, apiFunction, access);
     this.queues.connectSender(this.api.fn, 'api');
-    this.schedule = new Schedule(this, 'Schedule', {
-      root,
-      entry: ENTRIES.schedule,
-      table: this.data.table,
-      environment,
-    });
+    this.schedule = new Schedule(this, 'Schedule', { root, entry: ENTRIES.schedule, environment });
+    grantDeclaredAccess(this.schedule.fn, scheduleFunction, access);
     this.queues.connectSender(this.schedule.fn, 'schedule');
     // Links in mail: the console when one is named, else the API itself (not known to the API function: a cycle).
     for (const worker of Object.values(this.queues.workers)) worker.addEnvironment('CONSOLE_URL', consoleUrl ?? this.api.stage.url);

@@ -24,6 +24,9 @@ export const scanDispatchQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
+  tableAccess: ['BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'],
+  // Pages of a group's servers are read with signed cursors (store/cursor.ts).
+  secrets: ['DRIFTWATCH_MASTER_SECRET'],
 });
 
 /**
@@ -39,6 +42,10 @@ export const scanIngestQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 120,
   batchSize: 5,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+  // Ingest writes hundreds of items per scan: ten at a time keep a burst of uploads inside DynamoDB's
+  // per-partition limits (docs/data-model.md), and the API's own cap leaves this much for it.
+  maxConcurrency: 10,
 });
 
 /**
@@ -53,6 +60,8 @@ export const labelCleanupQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 120,
   batchSize: 1,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+  secrets: ['DRIFTWATCH_MASTER_SECRET'],
 });
 
 /**
@@ -68,6 +77,10 @@ export const alertsQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  sendsMail: true,
+  // SES's sending rate (14 mails/s for a new production account): two batches at a time stay under it.
+  maxConcurrency: 2,
 });
 
 export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue] as const;

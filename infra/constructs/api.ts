@@ -1,7 +1,6 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { HttpApi, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { appFunction } from './app-function.ts';
@@ -12,7 +11,6 @@ export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
 export interface ApiProps {
   root: string;
   entry: string;
-  table: ITable;
   environment: Record<string, string>;
 }
 
@@ -37,7 +35,6 @@ export class Api extends Construct {
       memorySize: 1024,
       environment: props.environment,
     });
-    props.table.grantReadWriteData(this.fn);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Driftwatch API',

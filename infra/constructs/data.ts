@@ -2,6 +2,7 @@ import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { SecretName } from '../../functions/shared/function-access.ts';
 import { TABLE_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 
 /** JSON keys of the stack's secret. */
@@ -29,8 +30,10 @@ export interface DataProps {
 export class Data extends Construct {
   readonly table: Table;
   readonly secret: Secret;
-  /** TABLE_NAME, DRIFTWATCH_MASTER_SECRET and OPERATOR_KEY_HASH, as functions/shared/config.ts reads them. */
+  /** TABLE_NAME, as functions/shared/config.ts reads it: every function gets it. */
   readonly environment: Record<string, string>;
+  /** Each secret's environment value (a dynamic reference or the context's hash): given only to functions that declare it. */
+  readonly secretEnvironment: Record<SecretName, string>;
 
   constructor(scope: Construct, id: string, props: DataProps = {}) {
     super(scope, id);
@@ -67,8 +70,8 @@ export class Data extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.environment = {
-      TABLE_NAME: this.table.tableName,
+    this.environment = { TABLE_NAME: this.table.tableName };
+    this.secretEnvironment = {
       DRIFTWATCH_MASTER_SECRET: this.secretField(SECRET_KEYS.masterSecret, props.secretVersionId),
       OPERATOR_KEY_HASH: props.operatorKeyHash ?? this.secretField(SECRET_KEYS.operatorKeyHash, props.secretVersionId),
     };

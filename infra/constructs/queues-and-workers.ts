@@ -1,24 +1,21 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { visibilityTimeoutSeconds, dlqName, queueUrlEnv, queueVisibilityEnv, type FunctionName, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
-import { appFunction, grantSendMail } from './app-function.ts';
-
-/** Workers that send email through SES. */
-const MAIL_SENDERS: ReadonlySet<string> = new Set(['alerts']);
+import { appFunction } from './app-function.ts';
+import { grantDeclaredAccess, type AccessSources } from './function-access.ts';
 
 export interface QueuesAndWorkersProps {
   root: string;
-  table: ITable;
   /** The queue declarations (functions/queues/queues.ts). */
   declarations: readonly QueueDeclaration[];
-  /** Environment every function gets (table, secrets, mail); queue URLs are added per sender. */
+  /** Environment every function gets (table, mail); queue URLs and secrets are added per declaration. */
   environment: Record<string, string>;
-  mailFrom: string;
+  /** What the workers' declarations may be granted (table, secrets, mail identity). */
+  access: AccessSources;
 }
 
 /**
@@ -75,8 +72,7 @@ export class QueuesAndWorkers extends Construct {
           reportBatchItemFailures: true,
         }),
       );
-      props.table.grantReadWriteData(worker);
-      if (MAIL_SENDERS.has(def.name)) grantSendMail(worker, props.mailFrom);
+      grantDeclaredAccess(worker, def, props.access);
       this.workers[def.name] = worker;
     }
     // Workers may send too (ingest wakes alerts, ...): each as the sender its declarations name.

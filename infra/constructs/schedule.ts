@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule as EventSchedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -9,7 +8,6 @@ import { appFunction } from './app-function.ts';
 export interface ScheduleProps {
   root: string;
   entry: string;
-  table: ITable;
   environment: Record<string, string>;
 }
 
@@ -32,7 +30,6 @@ export class Schedule extends Construct {
       memorySize: 1024,
       environment: props.environment,
     });
-    props.table.grantReadWriteData(this.fn);
 
     this.rule = new Rule(this, 'EveryMinute', {
       description: 'Driftwatch schedule tick',

@@ -11,6 +11,9 @@ import { visibilityTimeoutSeconds, defineQueue, dlqName, queueUrlEnv, queueVisib
 import * as zm from 'zod/mini';
 import { TABLE_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 import { API_THROTTLE } from '../../infra/constructs/api.ts';
+import { apiFunction } from '../../functions/api/api.function.ts';
+import { scheduleFunction } from '../../functions/schedule/schedule.function.ts';
+import type { FunctionAccess } from '../../functions/shared/function-access.ts';
 import { OPERATOR_KEY_HASH_PLACEHOLDER } from '../../infra/constructs/data.ts';
 import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwatch-stack.ts';
 
@@ -25,6 +28,7 @@ const REPORTS_QUEUE = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
+  tableAccess: ['Query', 'PutItem'],
 });
 
 /**
@@ -55,6 +59,11 @@ function synth(context: Json = {}, queues?: readonly QueueDeclaration[]) {
 const { stack, template } = synth();
 const logicalId = (fn: { node: { defaultChild?: unknown } }) => stack.getLogicalId(fn.node.defaultChild as CfnFunction);
 const queueId = (q: Queue) => stack.getLogicalId(q.node.defaultChild as any);
+
+/** The API, the schedule and every worker, by declared name. */
+const functionNames = () => ['api', 'schedule', ...QUEUES.map((q) => q.name)];
+const functionOf = (name: string) => (name === 'api' ? stack.api.fn : name === 'schedule' ? stack.schedule.fn : stack.queues.workers[name]!);
+const declarationOf = (name: string): FunctionAccess => (name === 'api' ? apiFunction : name === 'schedule' ? scheduleFunction : QUEUES.find((q) => q.name === name)!);
 
 function resources(t: Template, type: string): [string, Json][] {
   return Object.entries(t.findResources(type));
@@ -233,8 +242,12 @@ describe('functions', () => {
           expect(env[queueVisibilityEnv(def.name)], `${name}: ${def.name}`).toBe(String(visibilityTimeoutSeconds(def)));
         } else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
-      expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
-      expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);
+      // Secrets only where declared (functions/shared/function-access.ts).
+      const secrets = declarationOf(name).secrets ?? [];
+      if (secrets.includes('DRIFTWATCH_MASTER_SECRET')) expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
+      else expect(env.DRIFTWATCH_MASTER_SECRET, name).toBeUndefined();
+      if (secrets.includes('OPERATOR_KEY_HASH')) expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);
+      else expect(env.OPERATOR_KEY_HASH, name).toBeUndefined();
       expect(env).toMatchObject({
         MAIL_TRANSPORT: 'ses',
         MAIL_FROM: DEFAULT_MAIL_FROM,
@@ -247,13 +260,11 @@ describe('functions', () => {
   it('take the operator key hash, the secret version and the sender from context', () => {
     const hash = 'ab'.repeat(32);
     const versionId = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
-    const { template: t } = synth({ operatorKeyHash: hash, mailFrom: 'fim@corp.example', secretVersionId: versionId });
-    for (const [, fn] of resources(t, 'AWS::Lambda::Function')) {
-      const env = fn.Properties.Environment.Variables;
-      expect(env.OPERATOR_KEY_HASH).toBe(hash);
-      expect(env.MAIL_FROM).toBe('fim@corp.example');
-      expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toContain(`:SecretString:masterSecret::${versionId}}}`);
-    }
+    const { stack: s2, template: t } = synth({ operatorKeyHash: hash, mailFrom: 'fim@corp.example', secretVersionId: versionId });
+    for (const [, fn] of resources(t, 'AWS::Lambda::Function')) expect(fn.Properties.Environment.Variables.MAIL_FROM).toBe('fim@corp.example');
+    const apiEnv = t.toJSON().Resources[s2.getLogicalId(s2.api.fn.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(apiEnv.OPERATOR_KEY_HASH).toBe(hash);
+    expect(JSON.stringify(apiEnv.DRIFTWATCH_MASTER_SECRET)).toContain(`:SecretString:masterSecret::${versionId}}}`);
   });
 
   it('fail synth on a malformed context value', () => {
@@ -270,44 +281,60 @@ describe('permissions', () => {
       .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === role))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
   };
-  const allFunctions = () => [stack.api.fn, stack.schedule.fn, ...Object.values(stack.queues.workers)];
+  const actionsOf = (statement: Json): string[] => [statement.Action].flat();
+  const tableId = stack.getLogicalId(stack.data.table.node.defaultChild as any);
   const sendsTo = (fn: Parameters<typeof statementsOf>[0]) =>
     QUEUES.filter((def) =>
       statementsOf(fn).some(
         (s) =>
-          [s.Action].flat().includes('sqs:SendMessage') &&
+          actionsOf(s).includes('sqs:SendMessage') &&
           JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [queueId(stack.queues.queues[def.name]!), 'Arn'] }),
       ),
     ).map((def) => def.name);
 
-  it('give every function read/write on the table, never on Resource "*"', () => {
-    const tableId = stack.getLogicalId(stack.data.table.node.defaultChild as any);
-    for (const fn of allFunctions()) {
-      const dynamo = statementsOf(fn!).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-      expect(dynamo.length).toBeGreaterThan(0);
-      expect(JSON.stringify(dynamo)).toContain(tableId);
-      expect(dynamo.flatMap((s) => [s.Resource].flat())).not.toContain('*');
+  it('have no statement with a wildcard action, anywhere in the stack', () => {
+    const all = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
+    expect(all.length).toBeGreaterThan(0);
+    for (const statement of all) for (const action of actionsOf(statement)) expect(action, JSON.stringify(statement)).not.toMatch(/\*/);
+  });
+
+  it.each(functionNames().map((n) => [n] as const))('%s: exactly its declared table actions, on the table and its indexes only', (name) => {
+    const dynamo = statementsOf(functionOf(name)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    expect(new Set(dynamo.flatMap(actionsOf))).toEqual(new Set(declarationOf(name).tableAccess.map((a) => `dynamodb:${a}`)));
+    for (const statement of dynamo) {
+      const resources = [statement.Resource].flat();
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) expect(JSON.stringify(resource)).toContain(tableId);
     }
-    const anyDynamoOnStar = policies.some(([, p]) =>
-      p.Properties.PolicyDocument.Statement.some(
-        (s: Json) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')) && [s.Resource].flat().includes('*'),
-      ),
-    );
-    expect(anyDynamoOnStar).toBe(false);
+  });
+
+  it('never grant Scan, and DeleteItem only to the functions whose code deletes', () => {
+    const deleters = functionNames().filter((n) => statementsOf(functionOf(n)).some((s) => actionsOf(s).includes('dynamodb:DeleteItem')));
+    expect(deleters.sort()).toEqual(functionNames().filter((n) => declarationOf(n).tableAccess.includes('DeleteItem')).sort());
+    expect(deleters).not.toContain('scan-ingest');
+    expect(JSON.stringify(policies)).not.toContain('dynamodb:Scan');
   });
 
   it('let each function send only to the queues that declare it a sender', () => {
     const declared = (name: string) => QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => q.name);
     expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts']));
-    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(declared('api')));
-    expect(new Set(sendsTo(stack.schedule.fn))).toEqual(new Set(declared('schedule')));
-    for (const [name, worker] of Object.entries(stack.queues.workers)) {
-      expect(new Set(sendsTo(worker!)), name).toEqual(new Set(declared(name)));
-    }
+    for (const name of functionNames()) expect(new Set(sendsTo(functionOf(name))), name).toEqual(new Set(declared(name)));
+  });
+
+  it.each(functionNames().map((n) => [n] as const))('%s: its SQS statements name only its own queue (to receive) and the queues it sends to', (name) => {
+    const allowed = new Set([
+      ...(stack.queues.queues[name] ? [queueId(stack.queues.queues[name]!)] : []),
+      ...QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => queueId(stack.queues.queues[q.name]!)),
+    ]);
+    const sqs = statementsOf(functionOf(name)).filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
+    const named = new Set(sqs.flatMap((s) => [s.Resource].flat().map((r: Json) => r['Fn::GetAtt']?.[0] ?? JSON.stringify(r))));
+    expect(named).toEqual(allowed);
+    const receives = sqs.filter((s) => actionsOf(s).includes('sqs:ReceiveMessage')).flatMap((s) => [s.Resource].flat().map((r: Json) => r['Fn::GetAtt']?.[0]));
+    expect(receives).toEqual(stack.queues.queues[name] ? [queueId(stack.queues.queues[name]!)] : []);
   });
 
   it('do not let the functions read the secret at runtime (CloudFormation resolves it)', () => {
-    const all = allFunctions().flatMap((fn) => statementsOf(fn!));
+    const all = functionNames().flatMap((n) => statementsOf(functionOf(n)));
     expect(JSON.stringify(all)).not.toContain('secretsmanager:');
   });
 });

@@ -1,0 +1,24 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { FunctionAccess, SecretName } from '../../functions/shared/function-access.ts';
+import { grantSendMail } from './app-function.ts';
+
+export interface AccessSources {
+  table: ITable;
+  /** Environment value of each secret (data.ts). */
+  secrets: Record<SecretName, string>;
+  /** The SES identity mail is sent from. */
+  mailFrom: string;
+}
+
+/**
+ * Grants a function exactly what its declaration says (functions/shared/function-access.ts), and nothing
+ * else: its DynamoDB actions on the table and its indexes, the secrets it reads (as environment values),
+ * SES `SendEmail` from the configured identity when it sends mail. test/infra/code-access.test.ts keeps the
+ * declarations equal to what the code uses.
+ */
+export function grantDeclaredAccess(fn: NodejsFunction, access: FunctionAccess, sources: AccessSources): void {
+  if (access.tableAccess.length > 0) sources.table.grant(fn, ...access.tableAccess.map((action) => `dynamodb:${action}`));
+  for (const name of access.secrets ?? []) fn.addEnvironment(name, sources.secrets[name]);
+  if (access.sendsMail) grantSendMail(fn, sources.mailFrom);
+}
