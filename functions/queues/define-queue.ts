@@ -33,6 +33,13 @@ export interface QueueDeclaration<Name extends string = string, Message = unknow
    * when absent is DEFAULT_WORKER_CONCURRENCY): what a flood of messages may put on DynamoDB or SES at a time.
    */
   maxConcurrency?: number;
+  /**
+   * Lambda concurrency kept for this worker alone (also its cap), so that a flood of another function (an agent
+   * storm on the API) cannot take the account's concurrency from it. Only for work that must not starve.
+   */
+  reservedConcurrency?: number;
+  /** An alarm fires when the queue's oldest message has waited this many seconds: for work that must stay timely. */
+  maxMessageAgeSeconds?: number;
 }
 
 /** Declares a queue; the identity function keeps the literal name and message types. */

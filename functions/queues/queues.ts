@@ -44,8 +44,11 @@ export const scanIngestQueue = defineQueue({
   batchSize: 5,
   tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
   // Ingest writes hundreds of items per scan: ten at a time keep a burst of uploads inside DynamoDB's
-  // per-partition limits (docs/data-model.md), and the API's own cap leaves this much for it.
+  // per-partition limits (docs/data-model.md); the ten are reserved, so an API flood cannot starve it.
   maxConcurrency: 10,
+  reservedConcurrency: 10,
+  // Events are visible seconds after an upload; ten minutes of backlog means ingest is failing or starved.
+  maxMessageAgeSeconds: 600,
 });
 
 /**

@@ -1,9 +1,10 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 
@@ -28,16 +29,22 @@ export interface AppFunctionProps {
   memorySize?: number;
   /** Application environment (table, queue URLs, secrets, mail); the runtime defaults are added here. */
   environment: Record<string, string>;
+  /** Retention of its log group (the `logRetentionDays` context). */
+  logRetention: RetentionDays;
+  /** The customer-managed key (`kms` context): its log group and its environment (which holds secrets) use it. */
+  encryptionKey?: IKey | undefined;
+  /** Lambda concurrency kept for this function alone, which is also its cap; none when absent. */
+  reservedConcurrency?: number | undefined;
 }
 
 /**
  * Every Driftwatch Lambda: Node 22 on arm64 (cheaper per GB-second than x86), one minified ESM bundle
  * with the AWS SDK inside (its cold import is faster than the runtime's copy, see TOOLCHAIN.md), source
- * maps on, and its own log group with a one-month retention (explicit log groups avoid the custom
- * resource Lambda that `logRetention` deploys).
+ * maps on, X-Ray active tracing, and its own log group with the configured retention (explicit log
+ * groups avoid the custom resource Lambda that `logRetention` deploys).
  */
 export function appFunction(scope: Construct, id: string, props: AppFunctionProps): NodejsFunction {
-  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, encryptionKey: props.encryptionKey });
   return new NodejsFunction(scope, id, {
     entry: join(props.root, props.entry),
     handler: 'handler',
@@ -49,6 +56,9 @@ export function appFunction(scope: Construct, id: string, props: AppFunctionProp
     timeout: props.timeout,
     description: props.description,
     logGroup,
+    tracing: Tracing.ACTIVE,
+    environmentEncryption: props.encryptionKey,
+    reservedConcurrentExecutions: props.reservedConcurrency,
     environment: {
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',

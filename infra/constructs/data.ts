@@ -1,5 +1,6 @@
 import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SecretName } from '../../functions/shared/function-access.ts';
@@ -12,6 +13,8 @@ export const SECRET_KEYS = { masterSecret: 'masterSecret', operatorKeyHash: 'ope
 export const OPERATOR_KEY_HASH_PLACEHOLDER = '0'.repeat(64);
 
 export interface DataProps {
+  /** The customer-managed key (`kms` context); DynamoDB's AWS-owned key without it. */
+  encryptionKey?: IKey | undefined;
   /** sha256 hex of the operator key, from CDK context; when absent it is read from the secret. */
   operatorKeyHash?: string;
   /**
@@ -43,7 +46,11 @@ export class Data extends Construct {
       sortKey: { name: TABLE_KEY.sortKey, type: AttributeType.STRING },
       // Traffic follows agents' scan schedules and bursts at dispatch: on-demand, no capacity planning.
       billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
+      // Without the kms flag: DynamoDB's default AWS-owned key, free (the AWS-managed aws/dynamodb key bills
+      // KMS requests for every cache refresh and gains nothing an operator controls).
+      ...(props.encryptionKey
+        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: TableEncryption.DEFAULT }),
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,

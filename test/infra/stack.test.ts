@@ -6,15 +6,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QUEUES } from '../../functions/queues/queues.ts';
+import { alertsQueue, QUEUES, scanIngestQueue } from '../../functions/queues/queues.ts';
 import { visibilityTimeoutSeconds, defineQueue, dlqName, queueUrlEnv, queueVisibilityEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
 import * as zm from 'zod/mini';
 import { TABLE_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
-import { API_THROTTLE } from '../../infra/constructs/api.ts';
+import { AGENT_ROUTES, API_RESERVED_CONCURRENCY, API_THROTTLE } from '../../infra/constructs/api.ts';
 import { apiFunction } from '../../functions/api/api.function.ts';
 import { scheduleFunction } from '../../functions/schedule/schedule.function.ts';
 import type { FunctionAccess } from '../../functions/shared/function-access.ts';
 import { OPERATOR_KEY_HASH_PLACEHOLDER } from '../../infra/constructs/data.ts';
+import { API_5XX_RATE_PERCENT } from '../../infra/constructs/alarms.ts';
+import { DEFAULT_WORKER_CONCURRENCY, QUEUE_RETENTION } from '../../infra/constructs/queues-and-workers.ts';
+import { DEFAULT_LOG_RETENTION_DAYS, stageOf } from '../../infra/settings.ts';
 import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwatch-stack.ts';
 
 type Json = Record<string, any>;
@@ -100,7 +103,6 @@ describe('data', () => {
         })),
         TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        SSESpecification: { SSEEnabled: true },
       }),
     });
   });
@@ -122,8 +124,19 @@ describe('data', () => {
 describe('queues', () => {
   const queues = resources(template, 'AWS::SQS::Queue');
 
-  it('has a queue and a DLQ for each entry of QUEUES, and nothing else', () => {
-    expect(queues).toHaveLength(2 * QUEUES.length);
+  it('has a queue and a DLQ for each entry of QUEUES, the schedule\'s DLQ, and nothing else', () => {
+    expect(queues).toHaveLength(2 * QUEUES.length + 1);
+    expect(queues.map(([, q]) => q.Properties.QueueName)).toContain('Driftwatch-schedule-dlq');
+  });
+
+  it('keep messages 4 days in a queue and 14 in a DLQ: a message moved to a DLQ keeps its first enqueue time', () => {
+    for (const def of QUEUES) {
+      const [, queue] = queues.find(([, r]) => r.Properties.QueueName === `Driftwatch-${def.name}`)!;
+      const [, dlq] = queues.find(([, r]) => r.Properties.QueueName === `Driftwatch-${dlqName(def.name)}`)!;
+      expect(queue.Properties.MessageRetentionPeriod).toBe(QUEUE_RETENTION.toSeconds());
+      // Ten days in the DLQ even for a message that sat its whole retention in the queue.
+      expect(dlq.Properties.MessageRetentionPeriod - queue.Properties.MessageRetentionPeriod).toBeGreaterThanOrEqual(10 * 24 * 3600);
+    }
   });
 
   it.each(QUEUES.map((q) => [q.name, q] as const))('%s: SSE, visibility 6x worker timeout, DLQ redrive', (name, def) => {
@@ -394,12 +407,13 @@ describe('schedule', () => {
 describe('alarms', () => {
   const alarms = resources(template, 'AWS::CloudWatch::Alarm');
   const topicId = stack.getLogicalId(stack.alarms.topic.node.defaultChild as any);
+  const fnIds = () => resources(template, 'AWS::Lambda::Function').map(([id]) => id);
 
-  it('fire on one message in each DLQ', () => {
+  it('fire on one message in each DLQ, the schedule\'s included', () => {
     const dlqAlarms = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(dlqAlarms).toHaveLength(QUEUES.length);
+    expect(dlqAlarms).toHaveLength(QUEUES.length + 1);
     const watched = dlqAlarms.map(([, a]) => a.Properties.Dimensions[0].Value['Fn::GetAtt'][0]);
-    const dlqIds = QUEUES.map((q) => queueId(stack.queues.deadLetterQueues[q.name]!));
+    const dlqIds = [...QUEUES.map((q) => queueId(stack.queues.deadLetterQueues[q.name]!)), queueId(stack.schedule.deadLetterQueue)];
     expect(new Set(watched)).toEqual(new Set(dlqIds));
     for (const [, a] of dlqAlarms) {
       expect(a.Properties).toMatchObject({
@@ -411,20 +425,185 @@ describe('alarms', () => {
     }
   });
 
-  it('fire on each function\'s Errors and on API 5xx', () => {
-    const errorAlarms = alarms.filter(([, a]) => a.Properties.MetricName === 'Errors');
-    const watched = errorAlarms.map(([, a]) => a.Properties.Dimensions[0].Value.Ref);
-    const fnIds = resources(template, 'AWS::Lambda::Function').map(([id]) => id);
-    expect(new Set(watched)).toEqual(new Set(fnIds));
-    const api = alarms.filter(([, a]) => a.Properties.MetricName === '5xx');
-    expect(api).toHaveLength(1);
-    expect(api[0][1].Properties.Namespace).toBe('AWS/ApiGateway');
-    for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  it.each(['Errors', 'Throttles'])('fire on each function\'s %s', (metricName) => {
+    const watched = alarms.filter(([, a]) => a.Properties.MetricName === metricName).map(([, a]) => a.Properties.Dimensions[0].Value.Ref);
+    expect(new Set(watched)).toEqual(new Set(fnIds()));
+    expect(watched).toHaveLength(fnIds().length);
+  });
+
+  it('fire on the API\'s 5xx rate, not on a single 5xx', () => {
+    const [[, rate]] = alarms.filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes('"5xx"'));
+    expect(rate.Properties.Threshold).toBe(API_5XX_RATE_PERCENT);
+    const expression = rate.Properties.Metrics.find((m: Json) => m.Expression).Expression as string;
+    expect(expression).toMatch(/100 \* errors \/ requests/);
+    const metrics = rate.Properties.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => m.MetricStat.Metric);
+    expect(metrics.map((m: Json) => m.MetricName).sort()).toEqual(['5xx', 'Count']);
+    for (const m of metrics) expect(m.Namespace).toBe('AWS/ApiGateway');
+  });
+
+  it('fire on DynamoDB throttling of the table and of every index', () => {
+    const [[, throttles]] = alarms.filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes('ThrottleEvents'));
+    const metrics = throttles.Properties.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => m.MetricStat.Metric);
+    expect(metrics).toHaveLength(2 * (1 + TABLE_INDEXES.length));
+    const indexes = new Set(metrics.flatMap((m: Json) => m.Dimensions.filter((d: Json) => d.Name === 'GlobalSecondaryIndexName').map((d: Json) => d.Value)));
+    expect(indexes).toEqual(new Set(TABLE_INDEXES.map((i) => i.indexName)));
+  });
+
+  it('fire when the oldest scan-ingest message waits too long, for every queue that declares a limit', () => {
+    const ageAlarms = alarms.filter(([, a]) => a.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
+    const declared = QUEUES.filter((q) => (q as QueueDeclaration).maxMessageAgeSeconds);
+    expect(declared.map((q) => q.name)).toContain('scan-ingest');
+    expect(ageAlarms).toHaveLength(declared.length);
+    const ingest = ageAlarms.find(([, a]) => a.Properties.Dimensions[0].Value['Fn::GetAtt'][0] === queueId(stack.queues.queues['scan-ingest']!))!;
+    expect(ingest[1].Properties.Threshold).toBe(scanIngestQueue.maxMessageAgeSeconds);
+  });
+
+  it('all notify the topic, when they fire and when they recover', () => {
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [, a] of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(a.Properties.OKActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+
+  it('are on a dashboard with the metrics they watch', () => {
+    const [[, dashboard]] = resources(template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const needle of ['"alarms\\":', 'ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Throttles', 'Errors', '5xx', 'ThrottleEvents', 'ConsumedWriteCapacityUnits']) {
+      expect(body, needle).toContain(needle);
+    }
   });
 
   it('subscribe the alarm email from context, and no one by default', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     const { template: t } = synth({ alarmEmail: 'oncall@corp.example' });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@corp.example' });
+  });
+});
+
+describe('protection from floods', () => {
+  const reservedOf = (t: Template, s: DriftwatchStack, fn: { node: { defaultChild?: unknown } }) =>
+    t.toJSON().Resources[s.getLogicalId(fn.node.defaultChild as CfnFunction)].Properties.ReservedConcurrentExecutions;
+
+  it('caps every worker\'s event source at its declared maximum concurrency (or the default)', () => {
+    for (const def of QUEUES as readonly QueueDeclaration[]) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(stack.queues.workers[def.name]!) },
+        ScalingConfig: { MaximumConcurrency: def.maxConcurrency ?? DEFAULT_WORKER_CONCURRENCY },
+      });
+    }
+    expect(scanIngestQueue.maxConcurrency).toBeGreaterThan(alertsQueue.maxConcurrency!);
+  });
+
+  it('reserves concurrency for scan-ingest (an API flood cannot starve it), caps the API, runs one tick at a time', () => {
+    expect(reservedOf(template, stack, stack.queues.workers['scan-ingest']!)).toBe(scanIngestQueue.reservedConcurrency);
+    expect(reservedOf(template, stack, stack.api.fn)).toBe(API_RESERVED_CONCURRENCY);
+    expect(reservedOf(template, stack, stack.schedule.fn)).toBe(1);
+    for (const name of ['scan-dispatch', 'alerts', 'label-cleanup']) expect(reservedOf(template, stack, stack.queues.workers[name]!), name).toBeUndefined();
+    // An account with a small concurrency quota can turn reservations off; the event sources' caps stay.
+    const { stack: s2, template: t } = synth({ reserveConcurrency: 'false' });
+    for (const fn of [s2.api.fn, s2.schedule.fn, ...Object.values(s2.queues.workers)]) expect(reservedOf(t, s2, fn)).toBeUndefined();
+    expect(resources(t, 'AWS::Lambda::EventSourceMapping').every(([, m]) => m.Properties.ScalingConfig.MaximumConcurrency >= 2)).toBe(true);
+  });
+
+  it('throttles each agent route on its own, inside the stage\'s limit', () => {
+    const routes = resources(template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    const [[, stage]] = resources(template, 'AWS::ApiGatewayV2::Stage');
+    for (const r of AGENT_ROUTES) {
+      const key = `${r.method} ${r.path}`;
+      expect(routes).toContain(key);
+      expect(stage.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: r.throttle.rateLimit, ThrottlingBurstLimit: r.throttle.burstLimit });
+      expect(r.throttle.rateLimit).toBeLessThan(API_THROTTLE.rateLimit);
+    }
+    expect(routes).toContain('$default');
+    expect(routes.map((k: string) => k.split(' ')[1] ?? k).filter((p: string) => p.startsWith('/v1/agent'))).toHaveLength(AGENT_ROUTES.length);
+    // The stage is created after the routes its settings name.
+    const routeIds = resources(template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey !== '$default').map(([id]) => id);
+    const [[, stageResource]] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stageResource.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
+  it('writes a JSON access log line per request: request id, route, status, latency', () => {
+    const [[, stage]] = resources(template, 'AWS::ApiGatewayV2::Stage');
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', responseLatency: '$context.responseLatency' });
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(stack.api.accessLogs.node.defaultChild as any), 'Arn'] });
+  });
+
+  it('traces every function with X-Ray', () => {
+    for (const [, fn] of resources(template, 'AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it('retries a failed tick twice within two minutes, then sends it to the schedule DLQ', () => {
+    const [[, rule]] = resources(template, 'AWS::Events::Rule');
+    expect(rule.Properties.Targets[0]).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId(stack.schedule.deadLetterQueue), 'Arn'] } },
+    });
+  });
+});
+
+describe('settings from context', () => {
+  it('log retention applies to every log group, access logs included; a value CloudWatch refuses fails synth', () => {
+    for (const [, group] of resources(template, 'AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(DEFAULT_LOG_RETENTION_DAYS);
+    const { template: t } = synth({ logRetentionDays: '90' });
+    const groups = resources(t, 'AWS::Logs::LogGroup');
+    expect(groups).toHaveLength(2 + QUEUES.length + 1);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
+    expect(() => synth({ logRetentionDays: '31' })).toThrow(/logRetentionDays/);
+  });
+
+  it('CORS only for the origins given', () => {
+    const [[, api]] = resources(template, 'AWS::ApiGatewayV2::Api');
+    expect(api.Properties.CorsConfiguration).toBeUndefined();
+    const { template: t } = synth({ corsOrigins: 'https://console.example.com,https://admin.example.com' });
+    const [[, withCors]] = resources(t, 'AWS::ApiGatewayV2::Api');
+    expect(withCors.Properties.CorsConfiguration.AllowOrigins).toEqual(['https://console.example.com', 'https://admin.example.com']);
+    expect(withCors.Properties.CorsConfiguration.AllowHeaders).toContain('authorization');
+    expect(() => synth({ corsOrigins: '*' })).toThrow(/corsOrigins/);
+  });
+
+  it('a stage is a name that fits stack and queue names; flags are true or false', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stage: 'staging' } });
+    expect(stageOf(app)).toBe('staging');
+    expect(() => stageOf(new App({ context: { stage: 'Prod!' } }))).toThrow(/stage/);
+    expect(() => synth({ kms: 'yes' })).toThrow(/kms/);
+  });
+});
+
+describe('encryption', () => {
+  it('is free by default: no customer-managed key, SQS-managed SSE, DynamoDB\'s own key', () => {
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    for (const [, q] of resources(template, 'AWS::SQS::Queue')) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('with -c kms=true, one retained rotating key encrypts the table, queues, topic, logs and function environments', () => {
+    const { stack: s2, template: t } = synth({ kms: 'true' });
+    const keys = resources(t, 'AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(t.toJSON().Resources[keyId].DeletionPolicy).toBe('Retain');
+    const keyArn = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    const [[, table]] = resources(t, 'AWS::DynamoDB::Table');
+    expect(table.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn });
+    for (const [, q] of resources(t, 'AWS::SQS::Queue')) expect(q.Properties.KmsMasterKeyId).toEqual(keyArn);
+    const [[, topic]] = resources(t, 'AWS::SNS::Topic');
+    expect(topic.Properties.KmsMasterKeyId).toEqual(keyArn);
+    for (const [, group] of resources(t, 'AWS::Logs::LogGroup')) expect(group.Properties.KmsKeyId).toEqual(keyArn);
+    for (const [, fn] of resources(t, 'AWS::Lambda::Function')) expect(fn.Properties.KmsKeyArn).toEqual(keyArn);
+    // Services that write to encrypted resources on the stack's behalf may use the key.
+    const services = JSON.stringify(key.Properties.KeyPolicy);
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'logs.']) expect(services).toContain(service);
+    // A reader of the table (every function) may decrypt with the key; only writers may encrypt.
+    const policies = resources(t, 'AWS::IAM::Policy');
+    const roleOf = (fn: { role?: { node: { defaultChild?: unknown } } }) => s2.getLogicalId(fn.role!.node.defaultChild as any);
+    const kmsActionsOf = (fn: Parameters<typeof roleOf>[0]) =>
+      policies
+        .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === roleOf(fn)))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[])
+        .filter((st) => JSON.stringify(st.Resource) === JSON.stringify(keyArn))
+        .flatMap((st) => [st.Action].flat());
+    for (const fn of [s2.api.fn, s2.schedule.fn, ...Object.values(s2.queues.workers)]) expect(kmsActionsOf(fn)).toContain('kms:Decrypt');
   });
 });
