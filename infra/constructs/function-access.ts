@@ -1,7 +1,9 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { FunctionAccess, SecretName } from '../../functions/shared/function-access.ts';
+import type { FunctionAccess, SecretName, TableAction } from '../../functions/shared/function-access.ts';
 import { grantSendMail } from './app-function.ts';
+
+const TABLE_WRITES: ReadonlySet<TableAction> = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 export interface AccessSources {
   table: ITable;
@@ -19,6 +21,13 @@ export interface AccessSources {
  */
 export function grantDeclaredAccess(fn: NodejsFunction, access: FunctionAccess, sources: AccessSources): void {
   if (access.tableAccess.length > 0) sources.table.grant(fn, ...access.tableAccess.map((action) => `dynamodb:${action}`));
+  // With the kms flag DynamoDB uses the key on the caller's behalf: readers decrypt, writers also encrypt.
+  // Spelled out (no `kms:GenerateDataKey*`): no statement of the stack has a wildcard action.
+  const key = sources.table.encryptionKey;
+  if (key && access.tableAccess.length > 0) {
+    const writes = access.tableAccess.some((action) => TABLE_WRITES.has(action));
+    key.grant(fn, 'kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []));
+  }
   for (const name of access.secrets ?? []) fn.addEnvironment(name, sources.secrets[name]);
   if (access.sendsMail) grantSendMail(fn, sources.mailFrom);
 }

@@ -110,7 +110,11 @@ export class QueuesAndWorkers extends Construct {
   /** Gives `fn` the URL and send right of every queue that declares `name` among its senders. */
   connectSender(fn: IFunction & { addEnvironment(key: string, value: string): unknown }, name: FunctionName): void {
     for (const def of this.props.declarations.filter((d) => d.senders.includes(name))) {
-      this.queues[def.name]!.grantSendMessages(fn);
+      // SendMessage alone (it covers SendMessageBatch): grantSendMessages would add GetQueueAttributes and
+      // GetQueueUrl, and `kms:GenerateDataKey*`-style wildcards under the kms flag.
+      const queue = this.queues[def.name]!;
+      queue.grant(fn, 'sqs:SendMessage');
+      queue.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
       fn.addEnvironment(queueUrlEnv(def.name), this.queues[def.name]!.queueUrl);
       // Sweeps of lost messages wait one visibility timeout before they send again.
       fn.addEnvironment(queueVisibilityEnv(def.name), String(visibilityTimeoutSeconds(def)));
