@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { REPO } from '../lib/context.ts';
+import { esbuildOptions } from '../../infra/bundling.ts';
 import { medianOf, run } from '../lib/proc.ts';
 import { findNode22 } from '../lib/node22.ts';
 import type { Benchmark, Row } from '../lib/types.ts';
@@ -11,13 +12,11 @@ import type { Benchmark, Row } from '../lib/types.ts';
 /**
  * Runs first, before the local stack exists: a Lambda cold start has its vCPU to itself, and the stack's
  * pollers and dynalite compaction would otherwise skew fresh-process timings.
- * Lambda bundles as the CDK app builds them (infra/constructs/app-function.ts: minified ESM, node22,
+ * Lambda bundles as the CDK app builds them (infra/bundling.ts: minified ESM, node22,
  * module-first main fields, AWS SDK bundled, the createRequire banner): size, gzip size, what is inside,
  * and the cold import time of each bundle in a fresh Node process (median). Workers must carry no
  * hono / @hono/zod-openapi (DESIGN.md).
  */
-
-const BANNER = "import { createRequire as __driftwatchCreateRequire } from 'node:module'; const require = __driftwatchCreateRequire(import.meta.url);";
 
 function entries(): Record<string, string> {
   const out: Record<string, string> = { api: 'functions/api/lambda.ts', schedule: 'functions/schedule/schedule.handler.ts' };
@@ -70,21 +69,8 @@ export const benchmark: Benchmark = {
     const rows: Row[] = [];
     for (const [name, entry] of Object.entries(entries())) {
       const outfile = join(outdir, `${name.replace(/\W+/g, '-')}.mjs`);
-      const result = await build({
-        entryPoints: [join(REPO, entry)],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourcemap: false,
-        legalComments: 'none',
-        metafile: true,
-        banner: { js: BANNER },
-        logLevel: 'error',
-      });
+      // The stack's own settings (infra/bundling.ts); the size is measured without the separate source map.
+      const result = await build({ ...esbuildOptions(join(REPO, entry), outfile), sourcemap: false, legalComments: 'none', metafile: true, logLevel: 'error' });
       const bytes = statSync(outfile).size;
       const gz = gzipSync(readFileSync(outfile)).length;
       const pkgs = packagesOf(result.metafile, relative(process.cwd(), outfile));

@@ -6,14 +6,10 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLE } from '../bundling.ts';
 import { join } from 'node:path';
 
-/**
- * esbuild's ESM output has no `require`, but some bundled CommonJS dependencies still call it for Node
- * built-ins. The alias keeps the banner's import from clashing with a `createRequire` in the bundle.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __driftwatchCreateRequire } from 'node:module'; const require = __driftwatchCreateRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER } from '../bundling.ts';
 
 /** Powertools reads this; the logger in functions/shared/logger.ts uses the same name. */
 export const SERVICE_NAME = 'driftwatch';
@@ -64,17 +60,16 @@ export function appFunction(scope: Construct, id: string, props: AppFunctionProp
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     },
+    // The one bundling setup (infra/bundling.ts), which the bundle tests build with too.
     bundling: {
-      format: OutputFormat.ESM,
-      target: 'node22',
-      // Prefer packages' ESM builds so tree shaking works; workers must not carry hono/zod they don't use.
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      // Bundle the SDK (the default for Node 18+ leaves @aws-sdk/* external).
-      externalModules: [],
-      banner: ESM_REQUIRE_BANNER,
+      format: LAMBDA_BUNDLE.format as OutputFormat,
+      target: LAMBDA_BUNDLE.target,
+      mainFields: [...LAMBDA_BUNDLE.mainFields],
+      minify: LAMBDA_BUNDLE.minify,
+      sourceMap: LAMBDA_BUNDLE.sourcemap,
+      sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+      externalModules: [...LAMBDA_BUNDLE.external],
+      banner: LAMBDA_BUNDLE.banner,
     },
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { lambdaContext, scheduledEvent, sqsRecord } from '../../functions/local/lambda-events.ts';
 
 /**
@@ -28,4 +28,44 @@ export function sqsEvent(queueName: string, bodies: Array<string | object>, opts
       ),
     ),
   };
+}
+
+/**
+ * The event API Gateway (HTTP API, payload format 2.0) hands the API function for one request: lowercase
+ * headers, the raw query string, a text body as is and a binary one (bytes) base64-encoded.
+ */
+export function httpApiEvent(
+  method: string,
+  pathAndQuery: string,
+  opts: { headers?: Record<string, string>; body?: string | Uint8Array; routeKey?: string } = {},
+): APIGatewayProxyEventV2 {
+  const url = new URL(pathAndQuery, 'https://api.example.com');
+  const headers: Record<string, string> = { host: url.host, 'user-agent': 'driftwatch-test', 'x-forwarded-proto': 'https' };
+  for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
+  const query = Object.fromEntries(url.searchParams);
+  const now = new Date();
+  const binary = opts.body instanceof Uint8Array;
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: opts.routeKey ?? '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'api',
+      http: { method: method.toUpperCase(), path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'driftwatch-test' },
+      requestId: randomUUID(),
+      routeKey: opts.routeKey ?? '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: binary,
+  };
+  if (Object.keys(query).length) event.queryStringParameters = query;
+  if (opts.body !== undefined) event.body = binary ? Buffer.from(opts.body as Uint8Array).toString('base64') : (opts.body as string);
+  return event;
 }
