@@ -14,6 +14,7 @@ import { grantDeclaredAccess, type AccessSources } from './constructs/function-a
 import { QueuesAndWorkers } from './constructs/queues-and-workers.ts';
 import { Schedule } from './constructs/schedule.ts';
 import { readSettings, type Settings } from './settings.ts';
+import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 
 export { DEFAULT_MAIL_FROM } from './settings.ts';
 
@@ -59,7 +60,7 @@ export class DriftwatchStack extends Stack {
     // What functions/shared/config.ts reads; queue URLs go only to each queue's declared senders, secrets
     // and table actions only to the functions that declare them (functions/shared/function-access.ts).
     const environment = { ...this.data.environment, MAIL_TRANSPORT: 'ses', MAIL_FROM: settings.mailFrom };
-    const access: AccessSources = { table: this.data.table, secrets: this.data.secretEnvironment, mailFrom: settings.mailFrom };
+    const access: AccessSources = { table: this.data.table, indexes: TABLE_INDEXES, secrets: this.data.secretEnvironment, mailFrom: settings.mailFrom };
     const declarations = props.queues ?? QUEUES;
 
     this.queues = new QueuesAndWorkers(this, 'Queues', { ...common, declarations, environment, access });
@@ -94,6 +95,8 @@ export class DriftwatchStack extends Stack {
     for (const def of declarations) {
       new CfnOutput(this, `DlqUrl${pascal(def.name)}`, { value: this.queues.deadLetterQueues[def.name]!.queueUrl });
     }
+    acknowledgeNagFindings(this);
+
     new CfnOutput(this, 'DlqUrlSchedule', { value: this.schedule.deadLetterQueue.queueUrl, description: 'Ticks that failed every retry' });
   }
 }

@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -41,6 +41,10 @@ export interface AppFunctionProps {
  */
 export function appFunction(scope: Construct, id: string, props: AppFunctionProps): NodejsFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, encryptionKey: props.encryptionKey });
+  // Its own role: writing to its own log group only, instead of the AWSLambdaBasicExecutionRole managed
+  // policy (logs:CreateLogGroup and writes to every log group); everything else is granted by declaration.
+  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+  role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   return new NodejsFunction(scope, id, {
     entry: join(props.root, props.entry),
     handler: 'handler',
@@ -52,6 +56,7 @@ export function appFunction(scope: Construct, id: string, props: AppFunctionProp
     timeout: props.timeout,
     description: props.description,
     logGroup,
+    role,
     tracing: Tracing.ACTIVE,
     environmentEncryption: props.encryptionKey,
     reservedConcurrentExecutions: props.reservedConcurrency,

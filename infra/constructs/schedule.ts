@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule as EventSchedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IDestination } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -53,6 +54,19 @@ export class Schedule extends Construct {
       enforceSSL: true,
       retentionPeriod: DLQ_RETENTION,
     });
+    // EventBridge invokes asynchronously: a tick that throws is retried once by Lambda within two minutes
+    // (the next tick comes anyway), then recorded (with its error) in the same DLQ as a tick EventBridge
+    // could not deliver.
+    const dlq = this.deadLetterQueue;
+    const onFailure: IDestination = {
+      // SqsDestination would grant through grantSendMessages (wildcard KMS actions under the kms flag).
+      bind: (_scope, fn) => {
+        dlq.grant(fn, 'sqs:SendMessage');
+        dlq.encryptionMasterKey?.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+        return { destination: dlq.queueArn };
+      },
+    };
+    this.fn.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: SCHEDULE_RETRY.maxEventAge, onFailure });
     this.rule = new Rule(this, 'EveryMinute', {
       description: 'Driftwatch schedule tick',
       schedule: EventSchedule.rate(Duration.minutes(1)),

@@ -313,6 +313,26 @@ describe('permissions', () => {
     }
   });
 
+  it('grant nothing on Resource "*" but the X-Ray writes of active tracing', () => {
+    for (const t of [template, synth({ kms: 'true' }).template]) {
+      const onStar = resources(t, 'AWS::IAM::Policy')
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[])
+        .filter((st) => [st.Resource].flat().includes('*'));
+      expect(onStar.length).toBeGreaterThan(0);
+      for (const st of onStar) expect(actionsOf(st).every((a) => a.startsWith('xray:')), JSON.stringify(st)).toBe(true);
+    }
+  });
+
+  it('write logs to their own log group only (no AWSLambdaBasicExecutionRole)', () => {
+    expect(JSON.stringify(resources(template, 'AWS::IAM::Role'))).not.toContain('AWSLambdaBasicExecutionRole');
+    for (const name of functionNames()) {
+      const logs = statementsOf(functionOf(name)).filter((st) => actionsOf(st).some((a) => a.startsWith('logs:')));
+      expect(logs.flatMap(actionsOf).sort(), name).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      const logGroupId = template.toJSON().Resources[logicalId(functionOf(name))].Properties.LoggingConfig.LogGroup.Ref;
+      expect(logs.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [logGroupId, 'Arn'] }]);
+    }
+  });
+
   it.each(functionNames().map((n) => [n] as const))('%s: exactly its declared table actions, on the table and its indexes only', (name) => {
     const dynamo = statementsOf(functionOf(name)).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(new Set(dynamo.flatMap(actionsOf))).toEqual(new Set(declarationOf(name).tableAccess.map((a) => `dynamodb:${a}`)));
@@ -339,6 +359,8 @@ describe('permissions', () => {
   it.each(functionNames().map((n) => [n] as const))('%s: its SQS statements name only its own queue (to receive) and the queues it sends to', (name) => {
     const allowed = new Set([
       ...(stack.queues.queues[name] ? [queueId(stack.queues.queues[name]!)] : []),
+      // The schedule records a tick that failed every retry in its own DLQ.
+      ...(name === 'schedule' ? [queueId(stack.schedule.deadLetterQueue)] : []),
       ...QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => queueId(stack.queues.queues[q.name]!)),
     ]);
     const sqs = statementsOf(functionOf(name)).filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
@@ -536,11 +558,15 @@ describe('protection from floods', () => {
     for (const [, fn] of resources(template, 'AWS::Lambda::Function')) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 
-  it('retries a failed tick twice within two minutes, then sends it to the schedule DLQ', () => {
+  it('retries a failed tick within two minutes, then sends it to the schedule DLQ (undelivered, or failed in the function)', () => {
     const [[, rule]] = resources(template, 'AWS::Events::Rule');
-    expect(rule.Properties.Targets[0]).toMatchObject({
-      RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
-      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId(stack.schedule.deadLetterQueue), 'Arn'] } },
+    const dlqArn = { 'Fn::GetAtt': [queueId(stack.schedule.deadLetterQueue), 'Arn'] };
+    expect(rule.Properties.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 }, DeadLetterConfig: { Arn: dlqArn } });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack.schedule.fn) },
+      MaximumRetryAttempts: 1,
+      MaximumEventAgeInSeconds: 120,
+      DestinationConfig: { OnFailure: { Destination: dlqArn } },
     });
   });
 });
