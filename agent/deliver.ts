@@ -1,5 +1,6 @@
-import type { Tree } from '../functions/contract/tree.ts';
+import type { OptionalAttribute } from '../functions/contract/entry.ts';
 import { ApiError, type ApiClient, type ByteMeter } from './client.ts';
+import { StoredTree } from './tree-file.ts';
 import { log } from './log.ts';
 import { isMissingNodeError, syncTree } from './sync.ts';
 import type { TreeMemory } from './tree-memory.ts';
@@ -13,10 +14,25 @@ import type { TreeMemory } from './tree-memory.ts';
  * nodes. Every accepted tree becomes the memory of its policy.
  */
 
-export interface PolicyTree {
-  policyId: string;
-  tree: Tree;
+/** What `complete` reports of one policy's walk besides its root (CompleteRequestSchema). */
+export interface WalkCounts {
   filesScanned: number;
+  skipped?: number;
+  unreadable?: number;
+  unsupportedAttributes?: OptionalAttribute[];
+}
+
+/** One policy's scan: its counts, its root and the tree file holding it (ScanTree, or the spool). */
+export interface PolicyTree extends WalkCounts {
+  policyId: string;
+  root: string;
+  file: string;
+}
+
+/** The counts of `complete` out of anything that carries them. */
+export function walkCounts(from: WalkCounts): WalkCounts {
+  const { filesScanned, skipped, unreadable, unsupportedAttributes } = from;
+  return { filesScanned, ...(skipped !== undefined ? { skipped } : {}), ...(unreadable !== undefined ? { unreadable } : {}), ...(unsupportedAttributes ? { unsupportedAttributes } : {}) };
 }
 
 export interface DeliverOptions {
@@ -52,7 +68,7 @@ export async function deliver(
   const path = `/v1/agent/scans/${encodeURIComponent(scanId)}/complete`;
   const body = {
     scannedAt,
-    results: trees.map((t) => ({ policyId: t.policyId, root: t.tree.root, filesScanned: t.filesScanned })),
+    results: trees.map((t) => ({ policyId: t.policyId, root: t.root, ...walkCounts(t) })),
   };
   const memory = opts.memory;
   // Policies whose memory this delivery already used: it is recalled at most once.
@@ -62,16 +78,18 @@ export async function deliver(
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const res = await client.request<{ missing?: unknown }>('POST', path, { body, accept: [409], meter });
     if (res.status !== 409) {
-      if (memory) for (const t of trees) memory.remember(t.policyId, t.tree);
+      if (memory) for (const t of trees) memory.adopt(t.policyId, t.file);
       return;
     }
     const missing = res.body?.missing;
     // A 409 without a list of roots is a real conflict (e.g. the scan was failed meanwhile).
     if (!Array.isArray(missing)) throw new ApiError(409, res.body, 'POST', path);
     const wanted = new Set(missing.map(String));
-    const toSync = trees.filter((t) => wanted.has(t.tree.root));
+    const toSync = trees.filter((t) => wanted.has(t.root));
     if (toSync.length === 0) throw new ProtocolError(`server lacks roots this scan does not have: ${[...wanted].join(', ')}`);
     for (const t of toSync) {
+      const tree = StoredTree.open(t.file);
+      if (!tree || tree.root !== t.root) throw new ProtocolError(`the tree file of policy ${t.policyId} (${t.file}) is missing or damaged`);
       if (memory && trusting.delete(t.policyId)) {
         log.warn(`scan ${scanId} policy ${t.policyId}: the server lacks nodes of the tree it accepted before; syncing with have`);
         memory.forget(t.policyId);
@@ -80,7 +98,7 @@ export async function deliver(
       if (memory && previous) {
         recalled.add(t.policyId);
         try {
-          await syncTree(client, scanId, t.policyId, t.tree, meter, { previous });
+          await syncTree(client, scanId, t.policyId, tree, meter, { previous });
           trusting.add(t.policyId);
           continue;
         } catch (error) {
@@ -89,7 +107,7 @@ export async function deliver(
           memory.forget(t.policyId);
         }
       }
-      await syncTree(client, scanId, t.policyId, t.tree, meter);
+      await syncTree(client, scanId, t.policyId, tree, meter);
     }
   }
   throw new ProtocolError(`scan ${scanId}: the server still lacks trees after ${MAX_ROUNDS} uploads`);

@@ -21,92 +21,109 @@ export const isDelta = (wire: WireNode): wire is LeafDelta | InnerDelta => 'base
 
 const jsonLength = (value: unknown) => JSON.stringify(value).length;
 
-/** Where each node of the previous tree sits, built once per encoder. */
-interface PreviousIndex {
-  /** Old leaf holding each path. */
-  leafByPath: Map<string, string>;
-  /** Old leaves in path order with their last path, for a new leaf whose paths are all new. */
-  leaves: { hash: string; lastPath: string }[];
-  /** Old parent of each old node (a node has one parent: paths are unique). */
-  parent: Map<string, string>;
+/**
+ * What the encoder needs of the previous tree (the one the server holds entirely): built from a Tree in
+ * memory (treeBase) or streamed from a tree file (stored-base.ts, which reads the old leaves in path
+ * order alongside the new ones and never holds the old tree whole).
+ */
+export interface DeltaBase {
+  /** Whether the previous tree holds the node (so the server does). */
+  has(hash: string): boolean;
+  /** An inner node of the previous tree. */
+  inner(hash: string): InnerNode | undefined;
+  /** The previous tree's parent of one of its nodes. */
+  parentOf(hash: string): string | undefined;
+  /**
+   * Old leaves worth trying as the base of `leaf`: every old leaf that held one of its paths, else (all
+   * its paths are new) the old leaf whose path range would have held its first path. New leaves are
+   * asked in path order.
+   */
+  leafCandidates(leaf: LeafNode): LeafNode[];
 }
 
-function indexPrevious(previous: Tree): PreviousIndex {
-  const index: PreviousIndex = { leafByPath: new Map(), leaves: [], parent: new Map() };
+/** The DeltaBase of a tree in memory (indexed once). */
+export function treeBase(previous: Tree): DeltaBase {
+  const leafByPath = new Map<string, string>();
+  const leaves: { hash: string; lastPath: string }[] = [];
+  const parent = new Map<string, string>();
   // Depth first in child order, so leaves come out in path order.
   const stack: string[] = [previous.root];
   while (stack.length > 0) {
     const node = previous.nodes.get(stack.pop()!);
     if (!node) continue;
     if (isLeaf(node)) {
-      for (const [path] of node.entries) index.leafByPath.set(path, node.hash);
-      if (node.entries.length > 0) index.leaves.push({ hash: node.hash, lastPath: node.entries[node.entries.length - 1]![0] });
+      for (const [path] of node.entries) leafByPath.set(path, node.hash);
+      if (node.entries.length > 0) leaves.push({ hash: node.hash, lastPath: node.entries[node.entries.length - 1]![0] });
       continue;
     }
     for (let i = node.children.length - 1; i >= 0; i--) {
-      index.parent.set(node.children[i]!, node.hash);
+      parent.set(node.children[i]!, node.hash);
       stack.push(node.children[i]!);
     }
   }
-  return index;
+  const leafOf = (hash: string) => previous.nodes.get(hash) as LeafNode;
+  return {
+    has: (hash) => previous.nodes.has(hash),
+    inner: (hash) => {
+      const node = previous.nodes.get(hash);
+      return node && !isLeaf(node) ? node : undefined;
+    },
+    parentOf: (hash) => parent.get(hash),
+    leafCandidates(leaf) {
+      const found = new Set<string>();
+      for (const [path] of leaf.entries) {
+        const old = leafByPath.get(path);
+        if (old) found.add(old);
+      }
+      if (found.size === 0 && leaves.length > 0 && leaf.entries.length > 0) {
+        const first = leaf.entries[0]![0];
+        let lo = 0;
+        let hi = leaves.length - 1;
+        // The first old leaf whose last path is >= first (or the last leaf).
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (leaves[mid]!.lastPath < first) lo = mid + 1;
+          else hi = mid;
+        }
+        found.add(leaves[lo]!.hash);
+      }
+      return [...found].map(leafOf);
+    },
+  };
 }
 
 /**
  * Encodes nodes of a new tree against `previous`, which the server holds entirely. Feed it the nodes
- * bottom-up (children before parents, as planKnown orders them): a parent finds its base through the
- * bases chosen for its new children.
+ * bottom-up (children before parents, as planKnown orders them, or as a tree file holds them), leaves
+ * in path order: a parent finds its base through the bases chosen for its new children.
  * @example const enc = new DeltaEncoder(previousTree); const wire = planKnown(tree, previousTree.nodes).map((n) => enc.encode(n));
  */
 export class DeltaEncoder {
-  private index: PreviousIndex | null = null;
+  private readonly previous: DeltaBase;
   /** New node hash -> the old node of the same level it corresponds to (its chosen base). */
   private readonly bases = new Map<string, string>();
 
-  constructor(private readonly previous: Tree) {}
-
-  private get idx(): PreviousIndex {
-    return (this.index ??= indexPrevious(this.previous));
+  constructor(previous: Tree | DeltaBase) {
+    this.previous = 'nodes' in previous ? treeBase(previous) : previous;
   }
 
   /** The old node `hash` was (or would be) encoded against; an old node is its own. */
   baseOf(hash: string): string | undefined {
-    return this.previous.nodes.has(hash) ? hash : this.bases.get(hash);
+    return this.previous.has(hash) ? hash : this.bases.get(hash);
   }
 
-  /**
-   * Old leaves worth trying as the base of `leaf`: every old leaf that held one of its paths, else
-   * (all its paths are new) the old leaf whose path range would have held its first path.
-   */
+  /** Old leaves worth trying as the base of `leaf` (DeltaBase.leafCandidates), by hash. */
   leafCandidates(leaf: LeafNode): string[] {
-    const { leafByPath, leaves } = this.idx;
-    const found = new Set<string>();
-    for (const [path] of leaf.entries) {
-      const old = leafByPath.get(path);
-      if (old) found.add(old);
-    }
-    if (found.size === 0 && leaves.length > 0 && leaf.entries.length > 0) {
-      const first = leaf.entries[0]![0];
-      let lo = 0;
-      let hi = leaves.length - 1;
-      // The first old leaf whose last path is >= first (or the last leaf).
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (leaves[mid]!.lastPath < first) lo = mid + 1;
-        else hi = mid;
-      }
-      found.add(leaves[lo]!.hash);
-    }
-    return [...found];
+    return this.previous.leafCandidates(leaf).map((old) => old.hash);
   }
 
   /** Old inner nodes on `node`'s level that were the parent of one of its children (or of their bases). */
   innerCandidates(node: InnerNode): string[] {
-    const { parent } = this.idx;
     const votes = new Map<string, number>();
     for (const child of node.children) {
       const base = this.baseOf(child);
-      const old = base === undefined ? undefined : parent.get(base);
-      if (old !== undefined && this.previous.nodes.get(old)?.level === node.level) votes.set(old, (votes.get(old) ?? 0) + 1);
+      const old = base === undefined ? undefined : this.previous.parentOf(base);
+      if (old !== undefined && this.previous.inner(old)?.level === node.level) votes.set(old, (votes.get(old) ?? 0) + 1);
     }
     // Most shared children first: the best base is almost always the first.
     return [...votes.entries()].sort((a, b) => b[1] - a[1]).map(([hash]) => hash);
@@ -131,13 +148,10 @@ export class DeltaEncoder {
       }
     };
     if (isLeaf(node)) {
-      for (const base of this.leafCandidates(node)) {
-        const old = this.previous.nodes.get(base) as LeafNode;
-        consider(base, { level: 0, base, ...leafDelta(old.entries, node.entries) });
-      }
+      for (const old of this.previous.leafCandidates(node)) consider(old.hash, { level: 0, base: old.hash, ...leafDelta(old.entries, node.entries) });
     } else {
       for (const base of this.innerCandidates(node)) {
-        const old = this.previous.nodes.get(base) as InnerNode;
+        const old = this.previous.inner(base)!;
         consider(base, { level: node.level, base, edits: childEdits(old.children, node.children) });
       }
     }

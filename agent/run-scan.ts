@@ -1,20 +1,27 @@
+import { rmSync } from 'node:fs';
 import type { AgentPolicy, AgentScan, ScanKind } from '../functions/contract/agent.schemas.ts';
-import { buildTree } from '../functions/contract/tree.ts';
+import type { PathEntry } from '../functions/contract/entry.ts';
+import { targetForPath } from '../functions/contract/targets.ts';
+import { LastKnown } from './carry-forward.ts';
+import { reportChanges } from './change-report.ts';
 import { ApiError, UnreachableError, type ByteMeter } from './client.ts';
 import type { AgentContext } from './context.ts';
-import { deliver, ProtocolError, type PolicyTree } from './deliver.ts';
+import { deliver, ProtocolError, walkCounts, type PolicyTree } from './deliver.ts';
 import { errorMessage, log } from './log.ts';
+import { scanProgress, type Progress } from './progress.ts';
+import { ScanTree } from './scan-tree.ts';
 import { scanPolicy, type PolicyScanResult } from './scan/scan-policy.ts';
 import { addToSpool } from './spool.ts';
 import { paths, updateState } from './state.ts';
-import { treeMemory } from './tree-memory.ts';
+import { scanTreeFileName, sweepScanTrees, treeMemory, type TreeMemory } from './tree-memory.ts';
 
 /**
  * Runs one scan end to end: walk every active policy (while the scan is created, or from a walk the
- * caller started while it checked in), then deliver the trees (complete, sync what
+ * caller started while it checked in) into a tree file each, streaming (nothing of the tree is held
+ * whole, scan-tree.ts), then deliver the trees (complete, sync what
  * the server lacks, complete again; a baseline or --full scan syncs with `have` rather than from the
  * remembered trees, so nodes shared with other servers are not re-sent). When the API is unreachable
- * the entries go to the spool; when the scan itself breaks the server is told (`fail`). A crash
+ * the trees go to the spool; when the scan itself breaks the server is told (`fail`). A crash
  * anywhere leaves the server's scan pending, and the next run simply does it again: every step is
  * idempotent on the server.
  */
@@ -69,10 +76,21 @@ async function reportFailure(ctx: AgentContext, scanId: string, error: string, m
   }
 }
 
+/** One policy walked: its counts, and its tree (root and file: scan-tree.ts). */
+export interface WalkedPolicy extends PolicyScanResult {
+  root: string;
+  file: string;
+}
+
 /** What a walk of a scan's policies came to. */
 export type WalkOutcome =
-  | { ok: true; results: PolicyScanResult[]; scannedAt: string; walkMs: number }
+  | { ok: true; results: WalkedPolicy[]; scannedAt: string; walkMs: number }
   | { ok: false; error: unknown };
+
+/** Removes the tree files of walked policies that will not be delivered. */
+export function dropTrees(results: readonly { file: string }[]): void {
+  for (const r of results) rmSync(r.file, { force: true });
+}
 
 /**
  * A walk of a scan's policies, started before (and running alongside) the scan's requests: the walk
@@ -85,8 +103,18 @@ export interface PolicyWalk {
   readonly full: boolean;
   /** Settles once the walk ended; never rejects. */
   readonly done: Promise<WalkOutcome>;
-  /** Stops the walk at its next entry (its hash caches are left as they were) and waits for it. */
+  /** Stops the walk at its next entry (its hash caches are left as they were) and waits for it; drops its trees. */
   cancel(): Promise<void>;
+}
+
+export interface WalkOptions {
+  /**
+   * The enrollment: its memory of the accepted trees (tree-memory.ts) lets an unchanged scan write no
+   * tree, and stands in where the walk cannot see. Without it every tree is written whole.
+   */
+  serverId?: string;
+  /** Progress of the walk over all its policies. */
+  progress?: Progress;
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -95,26 +123,63 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * Starts walking `policies` (those not `off`). The walk itself begins on the next turn of the event
  * loop, so requests the caller starts in the same tick go out first.
  */
-export function startWalk(stateDir: string, policies: AgentPolicy[], full: boolean): PolicyWalk {
+export function startWalk(stateDir: string, policies: AgentPolicy[], full: boolean, opts: WalkOptions = {}): PolicyWalk {
   const controller = new AbortController();
+  const results: WalkedPolicy[] = [];
+  const memory = opts.serverId ? treeMemory(stateDir, opts.serverId) : null;
   const done = (async (): Promise<WalkOutcome> => {
     await nextTurn();
+    sweepScanTrees(stateDir);
     const started = performance.now();
-    const results: PolicyScanResult[] = [];
-    for (const policy of activePolicies(policies)) {
-      results.push(await scanPolicy(policy, { cacheDir: paths(stateDir).cache, full, signal: controller.signal }));
-    }
+    for (const policy of activePolicies(policies)) results.push(await walkPolicy(stateDir, policy, full, controller.signal, memory, opts));
+    opts.progress?.finish();
     return { ok: true, results, scannedAt: new Date().toISOString(), walkMs: performance.now() - started };
-  })().catch((error: unknown): WalkOutcome => ({ ok: false, error }));
+  })().catch((error: unknown): WalkOutcome => {
+    opts.progress?.finish();
+    dropTrees(results);
+    return { ok: false, error };
+  });
   return {
     policies,
     full,
     done,
     async cancel() {
       controller.abort();
-      await done;
+      const outcome = await done;
+      if (outcome.ok) dropTrees(outcome.results);
     },
   };
+}
+
+/**
+ * One policy: the walk streams its entries into its tree (written as it goes, or not at all while it
+ * matches the remembered one); where the walk cannot see, the remembered entries stand in.
+ */
+async function walkPolicy(stateDir: string, policy: AgentPolicy, full: boolean, signal: AbortSignal, memory: TreeMemory | null, opts: WalkOptions): Promise<WalkedPolicy> {
+  const remembered = memory?.file(policy.id) ?? null;
+  const tree = new ScanTree(scanTreeFileName(stateDir, policy.id), remembered, opts.serverId);
+  const platform = process.platform === 'win32' ? 'windows' : 'linux';
+  const inScope = (path: string, entry: PathEntry[1]) => targetForPath(policy.targets, path, { platform, isDirectory: entry.type === 'directory' }) !== undefined;
+  const lastKnown = new LastKnown(remembered, inScope);
+  try {
+    const result = await scanPolicy(policy, {
+      cacheDir: paths(stateDir).cache,
+      full,
+      signal,
+      sink: (entry) => tree.add(entry),
+      carry: (unknown) => lastKnown.take(unknown),
+      onProgress: opts.progress ? (p) => opts.progress!.update(policy.id, p) : undefined,
+    });
+    opts.progress?.update(policy.id, { entries: result.filesScanned, filesHashed: result.filesHashed, bytesHashed: result.bytesHashed });
+    const { root, file } = tree.finish();
+    if (result.carried > 0) log.info(`policy ${policy.name}: ${result.carried} entries the scan could not see keep their last known state`);
+    return { ...result, root, file };
+  } catch (error) {
+    tree.abort();
+    throw error;
+  } finally {
+    lastKnown.close();
+  }
 }
 
 /** Whether a walk of `walked` is a walk of `policies`: the same policies, the same settings. */
@@ -153,7 +218,7 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
     walk = null;
   }
   // The walk runs while the scan is created (so the server shows it, and a broken walk can be reported).
-  walk ??= startWalk(ctx.stateDir, job.policies, full);
+  walk ??= startWalk(ctx.stateDir, job.policies, full, { serverId: ctx.credential.serverId, progress: scanProgress(ctx.stateDir, job.policies) });
   if (scanId === null && !job.spoolOnly) {
     try {
       scanId = await createScan(ctx, job.kind, meter);
@@ -177,46 +242,50 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
   const { results, scannedAt } = walked;
   const names = new Map(job.policies.map((p) => [p.id, p.name]));
   for (const result of results) {
-    for (const e of result.errors ?? []) log.warn(`policy ${names.get(result.policyId) ?? result.policyId}: ${e.path}: ${e.message}`);
+    for (const e of result.errors ?? []) log.warn(`policy ${names.get(result.policyId) ?? result.policyId}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
   }
   const filesScanned = results.reduce((sum, r) => sum + r.filesScanned, 0);
+  const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);
+  const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, root: r.root, file: r.file, ...walkCounts(r) }));
+  // What changed since the tree the server last accepted, as the agent sees it (before delivery moves it).
+  for (const t of trees) reportChanges(memory.file(t.policyId), t.file, names.get(t.policyId) ?? t.policyId);
 
   if (scanId !== null && !unreachable && !job.spoolOnly) {
-    const treeStarted = performance.now();
-    const trees: PolicyTree[] = results.map((r) => ({ policyId: r.policyId, tree: buildTree(r.entries), filesScanned: r.filesScanned }));
-    const treeMs = performance.now() - treeStarted;
-    const memory = treeMemory(ctx.stateDir, ctx.credential.serverId);
     try {
       await deliver(ctx.client, scanId, trees, scannedAt, meter, { memory, ignoreMemory: full });
+      dropTrees(trees); // adopted as the memory by now; anything left is not needed
       recordLastScan(ctx.stateDir, scanId, scannedAt, filesScanned, meter.bytes);
-      log.info(
-        `scan ${scanId} (${job.kind}) delivered: ${filesScanned} files, ${meter.bytes} bytes sent (walk ${seconds(walked.walkMs)}, tree ${seconds(treeMs)})`,
-      );
+      log.info(`scan ${scanId} (${job.kind}) delivered: ${filesScanned} files, ${meter.bytes} bytes sent (walk ${seconds(walked.walkMs)})`);
       return run('completed', { scannedAt, filesScanned });
     } catch (error) {
       if (error instanceof UnreachableError) {
         unreachable = true;
         log.warn(`${error.message}; spooling scan ${scanId}`);
       } else if (error instanceof ApiError || error instanceof ProtocolError) {
+        dropTrees(trees);
         // The server refused this scan. Gone or closed (404/409): nothing to report. Anything else would
         // fail the same way at every poll, so close it as failed; the next scan finds the same changes.
         log.error(`scan ${scanId} not accepted: ${error.message}`);
         const closed = error instanceof ApiError && (error.status === 404 || error.status === 409);
         if (!closed) await reportFailure(ctx, scanId, `upload refused: ${error.message}`, meter);
         return run('failed', { scannedAt, filesScanned, error: error.message });
-      } else throw error;
+      } else {
+        dropTrees(trees);
+        throw error;
+      }
     }
   }
 
   const spooled = addToSpool(ctx.stateDir, {
-    version: 1,
+    version: 2,
     serverId: ctx.credential.serverId,
     scanId,
     kind: job.kind,
     scannedAt,
-    results: results.map((r) => ({ policyId: r.policyId, filesScanned: r.filesScanned, entries: r.entries })),
+    results: trees,
   });
   if (!spooled) {
+    dropTrees(trees);
     log.error(`spool is full: results of scan ${scanId ?? '(local)'} at ${scannedAt} dropped; the next scan reports the same changes`);
     return run('dropped', { scannedAt, filesScanned });
   }

@@ -1,17 +1,35 @@
-import { isLeaf, type Tree, type TreeNode } from '../functions/contract/tree.ts';
+import type { PathEntry } from '../functions/contract/entry.ts';
+import type { TreeNode } from '../functions/contract/tree.ts';
 import { ApiError, type ApiClient, type ByteMeter, type Problem } from './client.ts';
-import { encodeAgainst, isDelta, toWire, type WireNode } from './delta.ts';
+import { DeltaEncoder, isDelta, toWire, type WireNode } from './delta.ts';
 import { log } from './log.ts';
+import { StoredBase } from './stored-base.ts';
+import type { StoredTree } from './tree-file.ts';
 
 /**
- * Brings the server up to date with one local Merkle tree, sending only what it lacks, bottom-up (the
- * server stores an inner node only once all its children exist). Two ways to find what it lacks:
+ * Brings the server up to date with one local Merkle tree (a tree file: tree-file.ts), sending only what
+ * it lacks, bottom-up (the server stores an inner node only once all its children exist), streamed from
+ * the file one request at a time. Two ways to find what it lacks:
  * - from the tree the server last accepted (tree-memory.ts): every node not in it, no question asked,
  *   each sent as a delta against a node of that tree where shorter (delta.ts);
  * - by asking `have` for the children of every missing inner node, level by level from the root, when
  *   there is no such memory (first scan, baseline, --full) or it turned out wrong.
- * Planning is pure given the memory or a `have` function, so it is tested without HTTP.
+ * Planning is pure given the memory or a `have` function, so it is tested without HTTP; it needs only
+ * the inner nodes (a leaf is a hash), so a tree file is planned with its inner nodes in memory.
  */
+
+/** A node as planning sees it: its children when it has any. */
+export interface PlanNode {
+  hash: string;
+  level: number;
+  children?: readonly string[];
+}
+
+/** A tree as planning sees it: a root and a way to look its nodes up (a Tree, or a StoredTree). */
+export interface PlanTree<N extends PlanNode> {
+  root: string;
+  nodes: { get(hash: string): N | undefined };
+}
 
 /** Max hashes per `have` request (HaveRequestSchema). */
 export const HAVE_BATCH = 2000;
@@ -37,10 +55,10 @@ async function missingOf(hashes: string[], have: HaveFn): Promise<Set<string>> {
  * the root last. `rootMissing` skips asking about the root when `complete` already said it is missing.
  * @example await planUpload(tree, (h) => client.have(h), { rootMissing: true })
  */
-export async function planUpload(tree: Tree, have: HaveFn, opts: { rootMissing?: boolean } = {}): Promise<TreeNode[]> {
+export async function planUpload<N extends PlanNode>(tree: PlanTree<N>, have: HaveFn, opts: { rootMissing?: boolean } = {}): Promise<N[]> {
   const root = tree.nodes.get(tree.root);
   if (!root) throw new Error('tree has no root node');
-  const found: TreeNode[] = [];
+  const found: N[] = [];
   const seen = new Set<string>();
   let level: string[] = [tree.root];
   let missing = opts.rootMissing ? new Set(level) : await missingOf(level, have);
@@ -53,7 +71,7 @@ export async function planUpload(tree: Tree, have: HaveFn, opts: { rootMissing?:
       // The server may name hashes we never asked about; only our own nodes can be uploaded.
       if (!node) continue;
       found.push(node);
-      if (!isLeaf(node)) next.push(...node.children);
+      if (node.children) next.push(...node.children);
     }
     level = [...new Set(next)];
     missing = level.length > 0 ? await missingOf(level, have) : new Set();
@@ -70,8 +88,8 @@ export async function planUpload(tree: Tree, have: HaveFn, opts: { rootMissing?:
  * falls back to `have`.
  * @example planKnown(tree, treeMemory(stateDir, serverId).recall(policyId)!.nodes)
  */
-export function planKnown(tree: Tree, known: { has(hash: string): boolean }): TreeNode[] {
-  const found: TreeNode[] = [];
+export function planKnown<N extends PlanNode>(tree: PlanTree<N>, known: { has(hash: string): boolean }): N[] {
+  const found: N[] = [];
   const seen = new Set<string>();
   const stack: string[] = [tree.root];
   while (stack.length > 0) {
@@ -82,55 +100,80 @@ export function planKnown(tree: Tree, known: { has(hash: string): boolean }): Tr
     if (!node) throw new Error(`tree lacks its own node ${hash}`);
     found.push(node);
     // Reversed so that the stack pops children in path order: neighbouring leaves compress together.
-    if (!isLeaf(node)) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+    if (node.children) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
   }
   return found.sort((a, b) => a.level - b.level);
 }
 
 /**
- * Cuts the upload (wire nodes, or tree nodes sent whole) into `nodes` request bodies of at most
- * NODES_PER_REQUEST nodes and about NODES_REQUEST_BYTES of JSON each, keeping the bottom-up order
- * across and within requests. Answers the JSON texts so their sizes are exact.
+ * Cuts an upload into `nodes` request bodies of at most NODES_PER_REQUEST nodes and about
+ * NODES_REQUEST_BYTES of JSON each, as the nodes come (each node's JSON as the wire carries it), keeping
+ * their order across and within requests. A single node bigger than the limit still goes, alone.
+ */
+export class NodePacker {
+  private readonly head: string;
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(
+    policyId: string,
+    /** Receives each finished body (its JSON text, so its size is exact). */
+    private readonly emit: (body: string) => void,
+    private readonly limits = { maxNodes: NODES_PER_REQUEST, maxBytes: NODES_REQUEST_BYTES },
+  ) {
+    this.head = `{"policyId":${JSON.stringify(policyId)},"nodes":[`;
+    this.size = this.head.length + 2;
+  }
+
+  /** True when adding a node of `length` characters would start a new body. */
+  full(length: number): boolean {
+    return this.parts.length > 0 && (this.parts.length >= this.limits.maxNodes || this.size + length + 1 > this.limits.maxBytes);
+  }
+
+  add(json: string): void {
+    if (this.full(json.length)) this.flush();
+    this.parts.push(json);
+    this.size += json.length + 1;
+  }
+
+  flush(): void {
+    if (this.parts.length > 0) this.emit(`${this.head}${this.parts.join(',')}]}`);
+    this.parts = [];
+    this.size = this.head.length + 2;
+  }
+}
+
+/**
+ * The upload (wire nodes, or tree nodes sent whole) as `nodes` request bodies (NodePacker), in order.
+ * @example packNodes(policyId, planKnown(tree, previous.nodes))
  */
 export function packNodes(
   policyId: string,
   nodes: readonly (WireNode | TreeNode)[],
   limits = { maxNodes: NODES_PER_REQUEST, maxBytes: NODES_REQUEST_BYTES },
 ): string[] {
-  const head = `{"policyId":${JSON.stringify(policyId)},"nodes":[`;
-  const tail = ']}';
   const bodies: string[] = [];
-  let parts: string[] = [];
-  let size = head.length + tail.length;
-  const flush = () => {
-    if (parts.length > 0) bodies.push(head + parts.join(',') + tail);
-    parts = [];
-    size = head.length + tail.length;
-  };
-  for (const node of nodes) {
-    const json = JSON.stringify('hash' in node ? toWire(node) : node);
-    // A single node bigger than the limit still goes, alone.
-    if (parts.length > 0 && (parts.length >= limits.maxNodes || size + json.length + 1 > limits.maxBytes)) flush();
-    parts.push(json);
-    size += json.length + 1;
-  }
-  flush();
+  const packer = new NodePacker(policyId, (body) => bodies.push(body), limits);
+  for (const node of nodes) packer.add(JSON.stringify('hash' in node ? toWire(node) : node));
+  packer.flush();
   return bodies;
 }
 
 /**
- * Uploads what the server lacks of `tree` for scan `scanId`: with `previous` (the last tree the server
- * accepted) every node outside it, as a delta against one of its nodes where shorter; else what `have`
- * says is missing, whole. Answers how many nodes went up. Repeating it is harmless: the server keys
- * nodes by hash. With a wrong `previous` the server refuses with 400 (see isMissingNodeError).
+ * Uploads what the server lacks of `tree` (a tree file) for scan `scanId`: with `previous` (the last tree
+ * the server accepted) every node outside it, as a delta against one of its nodes where shorter; else
+ * what `have` says is missing, whole. The nodes are read from the file in its order (children before
+ * parents, leaves in path order) and sent one body at a time. Answers how many nodes went up. Repeating
+ * it is harmless: the server keys nodes by hash. With a wrong `previous` the server refuses with 400
+ * (see isMissingNodeError).
  */
 export async function syncTree(
   client: ApiClient,
   scanId: string,
   policyId: string,
-  tree: Tree,
+  tree: StoredTree,
   meter: ByteMeter,
-  opts: { previous?: Tree } = {},
+  opts: { previous?: StoredTree } = {},
 ): Promise<number> {
   const scanPath = `/v1/agent/scans/${encodeURIComponent(scanId)}`;
   const have: HaveFn = async (hashes) => {
@@ -138,15 +181,46 @@ export async function syncTree(
     return Array.isArray(res.body?.missing) ? res.body.missing : [];
   };
   const previous = opts.previous;
-  const upload: WireNode[] = previous ? encodeAgainst(previous, planKnown(tree, previous.nodes)) : (await planUpload(tree, have, { rootMissing: true })).map(toWire);
+  const plan = new Set((previous ? planKnown(tree, previous.nodes) : await planUpload(tree, have, { rootMissing: true })).map((n) => n.hash));
+  const base = previous ? new StoredBase(previous) : null;
+  const encoder = base ? new DeltaEncoder(base) : null;
+  const bodies: string[] = [];
+  const packer = new NodePacker(policyId, (body) => bodies.push(body));
+  let uploaded = 0;
+  let deltas = 0;
   let stored = 0;
-  for (const body of packNodes(policyId, upload)) {
-    const res = await client.request<{ stored: string[] }>('POST', `${scanPath}/nodes`, { json: body, gzip: true, meter });
-    stored += Array.isArray(res.body?.stored) ? res.body.stored.length : 0;
+  const send = async () => {
+    for (const body of bodies.splice(0)) {
+      const res = await client.request<{ stored: string[] }>('POST', `${scanPath}/nodes`, { json: body, gzip: true, meter });
+      stored += Array.isArray(res.body?.stored) ? res.body.stored.length : 0;
+    }
+  };
+  try {
+    for (const line of tree.lines()) {
+      if (!plan.delete(line.hash)) continue; // not needed, or already sent (a node repeated in the tree)
+      uploaded += 1;
+      let json = line.json;
+      if (encoder) {
+        const parsed = JSON.parse(json) as { level: number; entries?: PathEntry[]; children?: string[] };
+        const node: TreeNode = parsed.entries ? { level: 0, hash: line.hash, entries: parsed.entries } : { level: parsed.level, hash: line.hash, children: parsed.children! };
+        const wire = encoder.encode(node);
+        if (isDelta(wire)) {
+          deltas += 1;
+          json = JSON.stringify(wire);
+        }
+      }
+      packer.add(json);
+      if (bodies.length > 0) await send();
+    }
+  } finally {
+    base?.close();
   }
-  const how = previous ? `outside the ${previous.nodes.size} remembered (${upload.filter(isDelta).length} as deltas)` : 'found missing by have';
-  log.debug(`scan ${scanId} policy ${policyId}: uploaded ${upload.length} nodes ${how}, server stored ${stored}`);
-  return upload.length;
+  packer.flush();
+  await send();
+  if (plan.size > 0) throw new Error(`tree file ${tree.file} lacks ${plan.size} of its own nodes`);
+  const how = previous ? `outside the ${previous.hashes.size} remembered (${deltas} as deltas)` : 'found missing by have';
+  log.debug(`scan ${scanId} policy ${policyId}: uploaded ${uploaded} nodes ${how}, server stored ${stored}`);
+  return uploaded;
 }
 
 /**

@@ -2,6 +2,7 @@ import { lstatSync } from 'node:fs';
 import type { Target } from '../functions/contract/policy.schemas.ts';
 import { compiledTarget, type TargetPlatform } from '../functions/contract/targets.ts';
 import type { TargetFilter } from './watch.ts';
+import { fsPathOf } from './scan/walk.ts';
 
 /**
  * What the real-time watcher asks of a target, answered by the very scoping rules the scan walks by
@@ -13,7 +14,7 @@ const platform: TargetPlatform = process.platform === 'win32' ? 'windows' : 'lin
 /** A directory now, or gone (it may have been one: a removed directory can hold included files). */
 function directoryOrGone(path: string): boolean {
   try {
-    return lstatSync(path).isDirectory();
+    return lstatSync(fsPathOf(path)).isDirectory();
   } catch {
     return true;
   }

@@ -2,7 +2,9 @@ import { lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import type { AgentPolicy } from '../functions/contract/agent.schemas.ts';
 import type { Target } from '../functions/contract/policy.schemas.ts';
+import { encodeWirePath } from '../functions/contract/wire-path.ts';
 import { errorMessage, log } from './log.ts';
+import { fsPathOf } from './scan/walk.ts';
 import type { Watching } from './state.ts';
 
 /**
@@ -40,7 +42,14 @@ export interface WatcherOptions {
   watchImpl?: WatchFn;
 }
 
-type WatchFn = (path: string, options: { persistent: boolean; recursive?: boolean }, listener: (event: string, name: string | Buffer | null) => void) => FSWatcher;
+type WatchFn = (
+  path: string | Buffer,
+  options: { persistent: boolean; recursive?: boolean; encoding?: 'buffer' },
+  listener: (event: string, name: string | Buffer | null) => void,
+) => FSWatcher;
+
+/** A name from fs.watch or readdir as the scan writes it (wire form: every byte kept). */
+const wireName = (name: string | Buffer): string => (typeof name === 'string' ? name : encodeWirePath(name));
 
 /** Directories too costly to watch event by event: pseudo file systems that change constantly. */
 const PSEUDO_ROOTS = ['/proc', '/sys', '/dev', '/run'];
@@ -52,7 +61,7 @@ export function watchRoot(target: Target): { dir: string; recursive: boolean; ex
   const last = basename(target.path);
   if (hasWildcard(last)) return { dir: dirname(target.path), recursive: target.recursive };
   try {
-    if (lstatSync(target.path).isDirectory()) return { dir: target.path, recursive: target.recursive };
+    if (lstatSync(fsPathOf(target.path)).isDirectory()) return { dir: target.path, recursive: target.recursive };
     // A single file: watch its directory (an editor's atomic replace gives the file a new inode).
     return { dir: dirname(target.path), recursive: false, exact: target.path };
   } catch {
@@ -87,11 +96,13 @@ class DirectoryTree {
     if (!isRoot && PSEUDO_ROOTS.some((p) => within(dir, p))) return;
     let watcher: FSWatcher;
     try {
-      watcher = this.watchFn(dir, { persistent: true }, (_type, name) => this.handle(dir, name ? String(name) : null));
+      // Paths are wire paths; the watch gets the bytes, and gives names back as bytes.
+      watcher = this.watchFn(fsPathOf(dir), { persistent: true, encoding: 'buffer' }, (_type, name) => this.handle(dir, name ? wireName(name) : null));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      // A directory that vanished or that we may not read is not a failure of watching itself.
-      if (!isRoot && (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR')) return;
+      // A directory that vanished, that we may not read, or whose path is past PATH_MAX (the scans still
+      // walk it) is not a failure of watching itself.
+      if (!isRoot && (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'ENAMETOOLONG')) return;
       throw error;
     }
     watcher.on('error', (error) => {
@@ -102,13 +113,13 @@ class DirectoryTree {
     if (!this.recursive) return;
     let children;
     try {
-      children = readdirSync(dir, { withFileTypes: true });
+      children = readdirSync(fsPathOf(dir), { withFileTypes: true, encoding: 'buffer' });
     } catch {
       return;
     }
     for (const child of children) {
       if (!child.isDirectory()) continue; // symlinks are not followed, as in the scan
-      const path = join(dir, child.name);
+      const path = join(dir, wireName(child.name));
       if (this.descend(path)) this.add(path);
     }
   }
@@ -129,7 +140,7 @@ class DirectoryTree {
     if (!this.recursive || name === null) return;
     let isDir = false;
     try {
-      isDir = lstatSync(path).isDirectory();
+      isDir = lstatSync(fsPathOf(path)).isDirectory();
     } catch {
       if (this.watchers.has(path)) this.remove(path);
       return;
@@ -165,8 +176,8 @@ class NativeRecursive {
     private readonly onFailure: (error: Error) => void,
   ) {}
   start(): void {
-    this.watcher = this.watchFn(this.root, { persistent: true, recursive: this.recursive }, (_type, name) =>
-      this.onEvent(name ? join(this.root, String(name)) : this.root),
+    this.watcher = this.watchFn(fsPathOf(this.root), { persistent: true, recursive: this.recursive, encoding: 'buffer' }, (_type, name) =>
+      this.onEvent(name ? join(this.root, wireName(name)) : this.root),
     );
     this.watcher.on('error', (error) => this.onFailure(error));
   }

@@ -4,6 +4,7 @@ import { ApiError, RejectedCredentialError, UnreachableError } from '../client.t
 import { openContext, type AgentContext } from '../context.ts';
 import { flushSpool } from '../flush-spool.ts';
 import { errorMessage, log } from '../log.ts';
+import { scanProgress } from '../progress.ts';
 import { runScan, startWalk, walkFits, type PolicyWalk, type ScanJob, type ScanRun } from '../run-scan.ts';
 import { SerialQueue } from '../serial-queue.ts';
 import { spoolCount } from '../spool.ts';
@@ -128,7 +129,7 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
       const sent: Watching = watching;
       try {
         const checking = checkIn(ctx, { starting, watching: watcher ? watching : undefined });
-        if (once && held) ahead = startWalk(stateDir, held, false);
+        if (once && held) ahead = startWalk(stateDir, held, false, { serverId: ctx.credential.serverId, progress: scanProgress(stateDir, held) });
         answer = await checking;
         starting = false;
       } catch (error) {

@@ -4,6 +4,7 @@ import { UnreachableError } from '../client.ts';
 import { openContext, type AgentContext } from '../context.ts';
 import { flushSpool } from '../flush-spool.ts';
 import { log } from '../log.ts';
+import { scanProgress } from '../progress.ts';
 import { runScan, startWalk, walkFits, type PolicyWalk, type ScanRun } from '../run-scan.ts';
 
 /** How long `scan` waits for the backend's diff of the scan (its worker runs asynchronously). */
@@ -43,7 +44,7 @@ async function waitForStats(ctx: AgentContext, scanId: string): Promise<{ stats:
 async function checkInAndScan(ctx: AgentContext, full: boolean): Promise<{ run: ScanRun; offline: boolean } | 3> {
   const held = cachedPolicies(ctx.stateDir);
   const checking = checkIn(ctx, { starting: false });
-  let walk: PolicyWalk | null = held ? startWalk(ctx.stateDir, held, full) : null;
+  let walk: PolicyWalk | null = held ? startWalk(ctx.stateDir, held, full, { serverId: ctx.credential.serverId, progress: scanProgress(ctx.stateDir, held) }) : null;
   try {
     let policies;
     let offline = false;

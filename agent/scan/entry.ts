@@ -47,6 +47,7 @@ export interface StatFields {
   mtimeMs: number;
   ctimeMs: number;
   ino: number;
+  nlink: number;
 }
 
 export function toEntry(type: EntryType, st: StatFields, hash?: { algorithm: HashAlgorithm; value: string }, linkTarget?: string): Entry {
@@ -59,6 +60,7 @@ export function toEntry(type: EntryType, st: StatFields, hash?: { algorithm: Has
     mtime: isoTime(st.mtimeMs),
     ctime: isoTime(st.ctimeMs),
     inode: st.ino,
+    nlink: st.nlink,
   };
   if (hash) entry.hash = hash;
   if (linkTarget !== undefined) entry.linkTarget = linkTarget;

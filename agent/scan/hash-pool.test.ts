@@ -31,7 +31,7 @@ describe('HashPool', () => {
       expect(result.value).toBe(createHash('sha512').update(content).digest('hex'));
       expect(result.bytes).toBe(content.length);
       const st = lstatSync(path);
-      expect(result.stats).toEqual({ size: st.size, mode: st.mode, uid: st.uid, gid: st.gid, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino });
+      expect(result.stats).toEqual({ size: st.size, mode: st.mode, uid: st.uid, gid: st.gid, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, nlink: st.nlink });
     });
   });
 

@@ -60,7 +60,7 @@ parentPort.on('message', (job) => {
       id: job.id,
       value: hash.digest('hex'),
       bytes,
-      stats: { size: st.size, mode: st.mode, uid: st.uid, gid: st.gid, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino },
+      stats: { size: st.size, mode: st.mode, uid: st.uid, gid: st.gid, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, nlink: st.nlink },
     });
   } catch (error) {
     parentPort.postMessage({ id: job.id, error: String((error && error.message) || error), code: error && error.code });
@@ -105,7 +105,8 @@ export class HashPool {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  hash(path: string, algorithm: HashAlgorithm): Promise<PooledHash> {
+  /** Hashes the file at `path` (a string, or the bytes of a name that is not valid UTF-8). */
+  hash(path: string | Buffer, algorithm: HashAlgorithm): Promise<PooledHash> {
     const slot = this.pick();
     const id = this.nextId++;
     this.inFlight += 1;

@@ -32,8 +32,8 @@ export interface FileHash {
 }
 
 export class NotRegularFileError extends Error {
-  constructor(path: string) {
-    super(`${path} is no longer a regular file`);
+  constructor(path: string | Buffer) {
+    super(`${String(path)} is no longer a regular file`);
     this.name = 'NotRegularFileError';
   }
 }
@@ -70,7 +70,7 @@ export class FileHasher {
    * promise for larger ones. Throws (or rejects) when the file vanished, is unreadable, or is no
    * longer a regular file.
    */
-  hash(path: string): FileHash | Promise<FileHash> {
+  hash(path: string | Buffer): FileHash | Promise<FileHash> {
     const fd = openSync(path, OPEN_FLAGS);
     let handedOver = false;
     try {

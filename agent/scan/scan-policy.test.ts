@@ -97,6 +97,7 @@ describe('entries', () => {
       mtime: new Date(st.mtimeMs).toISOString(),
       ctime: new Date(st.ctimeMs).toISOString(),
       inode: st.ino,
+      nlink: 1,
       hash: { algorithm: 'sha256', value: digest('sha256', 'hello world\n') },
     });
     const sub = entryOf(result, join(root, 'sub'));
@@ -266,6 +267,31 @@ describe('hash cache', () => {
     expect(second.entries).toEqual(first.entries);
   });
 
+  it('an unchanged rescan asks getfattr nothing; a changed ctime asks again for that entry only', async () => {
+    for (let i = 0; i < 20; i++) write(`d${i % 3}/f${i}.txt`, `content ${i}`);
+    const p = policy([target(root)]);
+    const first = await scan(p);
+    expect(first.attributesRead).toBe(first.filesScanned);
+    const second = await scan(p);
+    if (first.unsupportedAttributes.length > 0) {
+      // No getfattr here: nothing known to reuse, so every scan asks again (and says they are unsupported).
+      expect(second.attributesRead).toBe(first.filesScanned);
+      return;
+    }
+    expect(second.attributesRead).toBe(0);
+    chmodSync(join(root, 'd1/f1.txt'), 0o600);
+    expect((await scan(p)).attributesRead).toBe(1);
+  });
+
+  it('streams entries to a sink in path order, keeping none', async () => {
+    for (let i = 0; i < 50; i++) write(`d${i % 7}/f${i}`, `x${i}`);
+    const seen: string[] = [];
+    const result = await scanPolicy(policy([target(root)]), { cacheDir, full: false, sink: ([path]) => seen.push(path) });
+    expect(result.entries).toEqual([]);
+    expect(seen).toHaveLength(result.filesScanned);
+    expect(seen).toEqual([...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
   it('re-hashes files whose size, mtime, ctime or inode changed', async () => {
     const a = write('a.txt', 'aaaa');
     const b = write('b.txt', 'bbbb');
@@ -376,8 +402,9 @@ describe('hash cache', () => {
     expect(statSync(cacheFile).ino).not.toBe(inode1);
     expect(readdirSync(cacheDir)).toEqual(['pol-1.cache']);
     const text = readFileSync(cacheFile, 'utf8');
-    expect(text.startsWith('driftwatch-hash-cache 1\tsha256\t')).toBe(true);
-    expect(text.endsWith('#end\t2\n')).toBe(true);
+    // Issue 11: format 2 (sorted, every entry: the root directory too, for its extended attributes).
+    expect(text.startsWith('driftwatch-hash-cache 2\tsha256\t')).toBe(true);
+    expect(text.endsWith('#end\t3\n')).toBe(true);
   });
 
   it('only counts an unchanged rescan in the header, in place, and the next changed scan rewrites it whole', async () => {
@@ -399,10 +426,11 @@ describe('hash cache', () => {
     expect((await scan(p)).filesHashed).toBe(1);
     const third = readFileSync(cacheFile, 'utf8').split('\n');
     expect(statSync(cacheFile).ino).not.toBe(inode1);
-    const records = third.filter((line) => line.startsWith(root));
+    // Issue 11: format 2 records the root directory too (first), and a seventh field (extended attributes).
+    const records = third.filter((line) => line.startsWith(`${root}/`));
     expect(records.map((line) => line.split('\t')[0])).toEqual(['a', 'b', 'c'].map((name) => join(root, name)));
-    expect(records[2]!.endsWith(createHash('sha256').update('changed').digest('hex'))).toBe(true);
-    expect(third.at(-2)).toBe('#end\t3');
+    expect(records[2]!.split('\t')[5]).toBe(createHash('sha256').update('changed').digest('hex'));
+    expect(third.at(-2)).toBe('#end\t4');
   });
 
   it('ignores a damaged cache file (re-hashes everything)', async () => {

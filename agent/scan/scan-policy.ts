@@ -1,19 +1,24 @@
-import { readlinkSync, type Stats } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
-import type { HashAlgorithm, PathEntry } from '../../functions/contract/entry.ts';
-import { compileTarget, normalizePath, relativeTo, type CompiledTarget, type TargetPlatform } from '../../functions/contract/targets.ts';
+import { OPTIONAL_ATTRIBUTES, type HashAlgorithm, type OptionalAttribute, type PathEntry } from '../../functions/contract/entry.ts';
+import { compileTarget, normalizePath, relativeTo, type TargetPlatform } from '../../functions/contract/targets.ts';
+import { encodeWirePath } from '../../functions/contract/wire-path.ts';
 import { entryType, toEntry, type StatFields } from './entry.ts';
-import { FileHasher } from './hash.ts';
+import { FileHasher, NotRegularFileError } from './hash.ts';
 import { HashPool, WorkerFailure } from './hash-pool.ts';
-import { cacheFileName, HashCacheWriter, loadHashCache, type HashCache } from './hash-cache.ts';
+import { cacheFileName, HashCacheReader, HashCacheWriter, type CacheRecord } from './hash-cache.ts';
+import { OrderedWindow, type Slot } from './ordered-window.ts';
 import { Throttle } from './throttle.ts';
-import { walkTarget, type WalkVisitor } from './walk.ts';
+import { mergeWalks, walkTarget, type FsPath, type WalkEntry } from './walk.ts';
+import { XattrBatches } from './xattr-batches.ts';
+import type { ExtendedAttributes } from './xattrs.ts';
 
 /**
- * Scans one policy: walks every target, records one Entry per path in scope, hashes regular files
- * (reusing the cached hash when size, mtime, ctime and inode are unchanged), and rewrites the policy's
- * hash cache. The result's entries are sorted and unique, ready for buildTree().
+ * Scans one policy: walks every target (in path order, merged, the first target winning a path),
+ * records one Entry per path in scope, hashes regular files (reusing the cached hash when size, mtime,
+ * ctime and inode are unchanged), reads extended attributes, ACLs and capabilities, and rewrites the
+ * policy's hash cache. The result's entries are sorted and unique, ready for buildTree().
  */
 
 export interface ScanPolicyOptions {
@@ -38,6 +43,26 @@ export interface ScanPolicyOptions {
    * scanPolicy then rejects with the signal's reason and leaves the hash cache as it was.
    */
   signal?: AbortSignal;
+  /**
+   * Receives every entry in path order as soon as it is complete (a TreeBuilder): the result's `entries`
+   * then stays empty, and the scan holds no more than the widest directory and the tree's depth.
+   */
+  sink?: (entry: PathEntry) => void;
+  /**
+   * The last known entries for a place the scan could not see (an unknownPaths item: a path, or a
+   * directory ending in `/` for what lies below it), asked in path order; they go into the result in
+   * their place (carry-forward.ts).
+   */
+  carry?: (unknown: string) => Iterable<PathEntry>;
+  /** Called every PROGRESS_MS or so while the scan runs. */
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+/** How far a scan got. */
+export interface ScanProgress {
+  entries: number;
+  filesHashed: number;
+  bytesHashed: number;
 }
 
 export interface ScanError {
@@ -53,11 +78,27 @@ export interface PolicyScanResult {
   filesHashed: number; // how many were actually read and hashed this time (fast path skipped the rest)
   bytesHashed: number;
   full: boolean; // whether this scan re-hashed everything (opts.full, the periodic full re-hash, or no usable cache)
-  /** Entries skipped because they vanished or could not be read mid-walk. */
+  /** Entries listed but not recorded: their metadata could not be read (not because they vanished). */
+  skipped: number;
+  /** Entries recorded with `unreadable`: metadata known, content (or listing) not. */
+  unreadable: number;
+  /** Entries carried forward from the last known state (where the scan could not see). */
+  carried: number;
+  /** Entries whose extended attributes were asked of getfattr (the others kept their cached ones). */
+  attributesRead: number;
+  /** Attributes this scan could not record on this host (getfattr missing): xattrs, acl, caps. */
+  unsupportedAttributes: OptionalAttribute[];
+  /**
+   * Where the scan could not see what is there: a path (its own metadata unknown) or a path ending in
+   * `/` (what lies below it). The last accepted state of those paths stands in for them (run-scan.ts).
+   */
+  unknownPaths: string[];
+  /** Entries skipped because they vanished or could not be read mid-walk, and scan-wide notes (path ''). */
   errors?: ScanError[];
 }
 
 export const DEFAULT_FULL_REHASH_EVERY = 7;
+export const PROGRESS_MS = 500;
 /** Files this large go to the hash threads (smaller ones cost less to hash than to hand over). */
 export const POOL_MIN_BYTES = 1 << 20;
 const MAX_DEFAULT_THREADS = 4;
@@ -79,21 +120,33 @@ function minimalPaths(paths: readonly string[], platform: TargetPlatform): strin
   return kept;
 }
 
-/** Could two targets record a common path? (One's walk base is at or below the other's.) */
-function mayOverlap(a: CompiledTarget, b: CompiledTarget): boolean {
-  return relativeTo(a.base, b.base, a.platform) !== null || relativeTo(b.base, a.base, a.platform) !== null;
+const NOT_THERE = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENOTFILE', 'ENXIO']);
+
+/**
+ * The error code to record as `unreadable` when a file in hand could not be read (EACCES, EPERM from
+ * an LSM, EIO), or null when it is no longer the file that was listed (vanished, replaced): skipped.
+ */
+export function unreadableCode(error: unknown): string | null {
+  if (error instanceof NotRegularFileError) return null;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || NOT_THERE.has(code) || !/^E[A-Z0-9]{1,31}$/.test(code)) return null;
+  return code;
 }
 
-/** Stable sort by path (code-unit order) and drop later duplicates: the first recorded entry wins. */
-function sortUnique(entries: PathEntry[]): PathEntry[] {
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  let out = 0;
-  for (let i = 0; i < entries.length; i++) {
-    if (out > 0 && entries[out - 1]![0] === entries[i]![0]) continue;
-    entries[out++] = entries[i]!;
+/** Cached extended attributes: null for none, undefined when the record is damaged (they are read again). */
+function parseExt(ext: string): ExtendedAttributes | null | undefined {
+  if (ext === '') return null;
+  try {
+    const parsed = JSON.parse(ext) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ExtendedAttributes) : undefined;
+  } catch {
+    return undefined;
   }
-  entries.length = out;
-  return entries;
+}
+
+/** Entries sorted by path? (the walk's order; checked, since everything downstream relies on it). */
+function assertOrdered(previous: string | null, path: string): void {
+  if (previous !== null && !(previous < path)) throw new Error(`walk out of order: ${path} after ${previous}`);
 }
 
 export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): Promise<PolicyScanResult> {
@@ -103,11 +156,12 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   const onlyPaths = opts.onlyPaths ? minimalPaths(opts.onlyPaths, platform) : undefined;
   opts.signal?.throwIfAborted();
 
-  // Created first so that loading and writing the cache count towards the CPU share too.
+  // Created first so that reading and writing the cache count towards the CPU share too.
   const throttle = new Throttle(policy.cpuUsage ?? 'high');
   const cacheFile = cacheFileName(opts.cacheDir, policy.id);
-  const loaded = loadHashCache(cacheFile);
-  const cache: HashCache | undefined = loaded && loaded.algorithm === algorithm ? loaded : undefined;
+  const opened = HashCacheReader.open(cacheFile);
+  const cache = opened && opened.algorithm === algorithm ? opened : undefined;
+  if (opened && !cache) opened.close();
 
   let full: boolean;
   let scansSinceFull: number;
@@ -122,118 +176,237 @@ export async function scanPolicy(policy: AgentPolicy, opts: ScanPolicyOptions): 
   if (throttle.due()) await throttle.pause();
 
   const hasher = new FileHasher(algorithm, throttle);
-  // Given the loaded cache, an unchanged rescan rewrites nothing but the header's scan count.
-  const writer = new HashCacheWriter(cacheFile, algorithm, scansSinceFull, cache);
+  // Given the previous file, an unchanged rescan rewrites nothing but the header's scan count.
+  const writer = new HashCacheWriter(cacheFile, algorithm, scansSinceFull, cache?.info);
+  // onlyPaths: records elsewhere stay valid and are merged into the new file in path order.
+  const carryOver = onlyPaths && cache ? HashCacheReader.open(cacheFile) : undefined;
+  const rescanned = (path: string) => onlyPaths!.some((only) => relativeTo(only, path, platform) !== null);
+  const writeRecord = (record: CacheRecord): void => {
+    if (carryOver) {
+      for (let r = carryOver.peek(); r !== null && r.path <= record.path; r = carryOver.peek()) {
+        carryOver.next();
+        if (r.path < record.path && !rescanned(r.path)) writer.add(r);
+      }
+    }
+    writer.add(record);
+  };
+
   const entries: PathEntry[] = [];
   const errors: ScanError[] = [];
+  const unknownPaths: string[] = [];
+  let recorded = 0;
   let filesHashed = 0;
   let bytesHashed = 0;
+  let skipped = 0;
+  let unreadable = 0;
+  let carried = 0;
+  let attributesRead = 0;
+  let lastPath: string | null = null;
+  const sink = opts.sink ?? ((entry: PathEntry) => void entries.push(entry));
 
   const fail = (path: string, error: unknown): void => {
     errors.push({ path, message: errorMessage(error) });
   };
 
+  const window = new OrderedWindow((slot) => {
+    slot.handle?.release();
+    const entry = slot.entry;
+    if (!entry) return;
+    if (slot.ext) Object.assign(entry, slot.ext);
+    recorded += 1;
+    if (entry.unreadable) unreadable += 1;
+    sink([slot.path, entry]);
+    if (slot.meta && !entry.unreadable) {
+      const ext = slot.extRead ? (slot.ext && Object.keys(slot.ext).length > 0 ? JSON.stringify(slot.ext) : '') : (slot.extCached ?? '?');
+      writeRecord({ path: slot.path, size: slot.meta.size, mtimeMs: slot.meta.mtimeMs, ctimeMs: slot.meta.ctimeMs, ino: slot.meta.ino, hash: entry.hash?.value ?? '', ext });
+    }
+  });
+  const xattrs = new XattrBatches(window);
+
   const cpuCount = availableParallelism();
   const threads = (policy.cpuUsage ?? 'high') === 'high' ? (opts.hashThreads ?? (cpuCount >= 2 ? Math.min(cpuCount, MAX_DEFAULT_THREADS) : 0)) : 0;
   const pool = threads > 0 ? new HashPool(threads) : undefined;
-  const inPool = new Set<Promise<void>>();
   let aborted = false;
 
-  const hashed = (path: string, result: { value: string; bytes: number; stats: StatFields }): void => {
+  /** A file in hand that could not be hashed: recorded unreadable, or dropped when it is gone. */
+  const notHashed = (slot: Slot, st: StatFields, error: unknown): void => {
+    const code = unreadableCode(error);
+    if (code === null) {
+      fail(slot.path, error);
+      slot.entry = null;
+      return;
+    }
+    slot.entry = toEntry('file', st);
+    slot.entry.unreadable = code;
+  };
+
+  const hashed = (slot: Slot, result: { value: string; bytes: number; stats: StatFields }): void => {
     filesHashed += 1;
     bytesHashed += result.bytes;
-    entries.push([path, toEntry('file', result.stats, { algorithm, value: result.value })]);
-    writer.add(path, result.stats, result.value);
+    slot.entry = toEntry('file', result.stats, { algorithm, value: result.value });
+    slot.meta = result.stats;
   };
 
-  const hashHere = (path: string): void | Promise<void> => {
+  /** Hashes in this thread; a promise only for a file larger than the buffer. */
+  const hashHere = (slot: Slot, fsPath: FsPath, st: StatFields): void | Promise<void> => {
     let pending;
     try {
-      pending = hasher.hash(path);
+      pending = hasher.hash(fsPath);
     } catch (error) {
-      fail(path, error);
+      notHashed(slot, st, error);
       return;
     }
-    if (pending instanceof Promise) return pending.then((result) => hashed(path, result), (error: unknown) => fail(path, error));
-    hashed(path, pending);
+    if (!(pending instanceof Promise)) return hashed(slot, pending);
+    slot.waits += 1;
+    return pending
+      .then(
+        (result) => hashed(slot, result),
+        (error: unknown) => notHashed(slot, st, error),
+      )
+      .finally(() => window.done(slot));
   };
 
-  const hashInPool = (path: string): void => {
-    const job: Promise<void> = pool!
-      .hash(path, algorithm)
+  const hashInPool = (slot: Slot, fsPath: FsPath, st: StatFields): void => {
+    slot.waits += 1;
+    pool!
+      .hash(fsPath, algorithm)
       .then(
-        (result) => hashed(path, result),
-        (error: unknown) => {
-          if (aborted) return;
-          return error instanceof WorkerFailure ? hashHere(path) : fail(path, error);
+        (result) => hashed(slot, result),
+        async (error: unknown) => {
+          if (!(error instanceof WorkerFailure)) return notHashed(slot, st, error);
+          if (!aborted) await hashHere(slot, fsPath, st); // the thread died: hash it here instead
         },
       )
-      .finally(() => inPool.delete(job));
-    inPool.add(job);
+      .finally(() => window.done(slot));
   };
 
-  const recordFile = (path: string, st: Stats): void | Promise<void> => {
-    const cached = reuse?.lookup(path, st); // Stats is a FileMeta: no copy
-    if (cached !== undefined) {
-      entries.push([path, toEntry('file', st, { algorithm, value: cached })]);
-      writer.add(path, st, cached);
+  const recordFile = async (slot: Slot, item: WalkEntry, cached: CacheRecord | undefined): Promise<void> => {
+    const st = item.stats;
+    if (cached?.hash) {
+      slot.entry = toEntry('file', st, { algorithm, value: cached.hash });
       return;
     }
-    if (pool && st.size >= POOL_MIN_BYTES) {
-      if (pool.ready) return hashInPool(path);
-      return pool.whenReady().then(() => hashInPool(path));
+    // Below an open directory handle the path is only valid while the walk holds it: hash here.
+    if (pool && st.size >= POOL_MIN_BYTES && !item.handle) {
+      if (!pool.ready) await pool.whenReady();
+      return hashInPool(slot, item.fsPath, st);
     }
-    return hashHere(path);
+    await hashHere(slot, item.fsPath, st);
+  };
+
+  const record = async (item: WalkEntry): Promise<void> => {
+    const st = item.stats;
+    const slot: Slot = { path: item.path, entry: null, waits: 1, handle: item.handle, meta: st };
+    window.add(slot);
+    const cached = reuse?.lookup(item.path, st); // Stats is a FileMeta: no copy
+    if (st.isFile()) await recordFile(slot, item, cached);
+    else if (st.isSymbolicLink()) {
+      try {
+        slot.entry = toEntry('symlink', st, undefined, encodeWirePath(readlinkSync(item.fsPath, 'buffer')));
+      } catch (error) {
+        fail(item.path, error);
+      }
+    } else {
+      slot.entry = toEntry(entryType(st), st);
+      if (item.unlistable) {
+        slot.entry.unreadable = item.unlistable;
+        fail(item.path, new Error(`cannot list: ${item.unlistable}`));
+      }
+    }
+    // Extended attributes: unchanged metadata (ctime included, which every xattr change moves) keeps the cached ones.
+    const reused = cached && cached.ext !== '?' ? parseExt(cached.ext) : undefined;
+    if (reused !== undefined) {
+      slot.extCached = cached!.ext;
+      if (reused !== null) slot.ext = reused;
+    } else if ((slot.entry || slot.waits > 1) && xattrs.available) {
+      slot.extRead = true;
+      attributesRead += 1;
+      xattrs.add(slot, item.fsPath);
+    }
+    window.done(slot);
+  };
+
+  /** Last known entries stand in where the scan could not see. */
+  const carryForward = (unknown: string): void => {
+    unknownPaths.push(unknown);
+    if (!opts.carry) return;
+    for (const entry of opts.carry(unknown)) {
+      carried += 1;
+      window.add({ path: entry[0], entry: entry[1], waits: 0 });
+    }
+  };
+
+  let nextProgress = performance.now() + PROGRESS_MS;
+  const progress = (): void => {
+    if (!opts.onProgress) return;
+    const now = performance.now();
+    if (now < nextProgress) return;
+    nextProgress = now + PROGRESS_MS;
+    opts.onProgress({ entries: recorded, filesHashed, bytesHashed });
   };
 
   const signal = opts.signal;
-  const record = (path: string, st: Stats): void | Promise<void> => {
-    if (signal?.aborted) throw signal.reason ?? new Error('scan aborted');
-    if (st.isFile()) return recordFile(path, st);
-    if (st.isSymbolicLink()) {
-      let linkTarget: string;
-      try {
-        linkTarget = readlinkSync(path);
-      } catch (error) {
-        fail(path, error);
-        return;
-      }
-      entries.push([path, toEntry('symlink', st, undefined, linkTarget)]);
-      return;
-    }
-    entries.push([path, toEntry(entryType(st), st)]);
-  };
-
   try {
     const compiled = policy.targets.map((target) => compileTarget(target, { platform }));
-    for (let i = 0; i < compiled.length; i++) {
-      const target = compiled[i]!;
-      const earlier = compiled.slice(0, i).filter((other) => mayOverlap(other, target));
-      const visitor: WalkVisitor = {
-        record,
-        error: fail,
-        throttle,
-        skip: earlier.length ? (path, isDirectory) => earlier.some((other) => other.contains(path, isDirectory)) : undefined,
-      };
-      await walkTarget(target, visitor, onlyPaths);
+    let count = 0;
+    for (const item of mergeWalks(compiled.flatMap((target) => walkTarget(target, onlyPaths)))) {
+      if (signal?.aborted) throw signal.reason ?? new Error('scan aborted');
+      assertOrdered(lastPath, item.kind === 'unlisted' ? `${item.path}/` : item.path);
+      if (item.kind !== 'unlisted') lastPath = item.path;
+      switch (item.kind) {
+        case 'entry':
+          await record(item);
+          break;
+        case 'vanished':
+          fail(item.path, Object.assign(new Error(`${item.path} vanished during the scan`), { code: 'ENOENT' }));
+          break;
+        case 'skipped':
+          skipped += 1;
+          fail(item.path, item.error);
+          carryForward(item.path);
+          break;
+        case 'unlisted':
+          carryForward(item.path.endsWith('/') ? item.path : `${item.path}/`);
+          break;
+      }
+      if (window.size >= window.limit) {
+        xattrs.flush(); // the head may be waiting for a batch that would only fill later
+        await window.whenRoom();
+      }
+      if (throttle.due()) await throttle.pause();
+      if ((++count & 255) === 0) progress();
     }
-    while (inPool.size > 0) await Promise.all(inPool);
-    if (onlyPaths && cache) {
-      // Records outside the rescanned paths stay valid: carry them into the new cache file.
-      cache.forEach((path, meta, hash) => {
-        if (!onlyPaths.some((only) => relativeTo(only, path, platform) !== null)) writer.add(path, meta, hash);
-      });
-    }
+    await xattrs.finish();
+    await window.drained();
+    if (carryOver) for (let r = carryOver.next(); r !== null; r = carryOver.next()) if (!rescanned(r.path)) writer.add(r);
     writer.commit();
   } catch (error) {
     aborted = true;
+    for (const slot of window.pending) slot.handle?.release();
     writer.abort();
     throw error;
   } finally {
+    cache?.close();
+    carryOver?.close();
     await pool?.close();
   }
 
-  sortUnique(entries);
+  if (xattrs.missing) errors.push({ path: '', message: xattrs.missing });
   if (throttle.share < 1) await throttle.pause(); // settle the last slice: the level holds for the whole scan
-  return { policyId: policy.id, entries, filesScanned: entries.length, filesHashed, bytesHashed, full, errors };
+  const unsupportedAttributes: OptionalAttribute[] = xattrs.missing ? [...OPTIONAL_ATTRIBUTES] : [];
+  return {
+    policyId: policy.id,
+    entries,
+    filesScanned: recorded,
+    filesHashed,
+    bytesHashed,
+    full,
+    skipped,
+    unreadable,
+    carried,
+    attributesRead,
+    unsupportedAttributes,
+    unknownPaths,
+    errors,
+  };
 }

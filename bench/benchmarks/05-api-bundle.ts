@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { REPO } from '../lib/context.ts';
-import { esbuildOptions } from '../../infra/bundling.ts';
+import { bundleLambda } from '../../infra/bundling.ts';
 import { medianOf, run } from '../lib/proc.ts';
 import { findNode22 } from '../lib/node22.ts';
 import type { Benchmark, Row } from '../lib/types.ts';
@@ -68,9 +68,10 @@ export const benchmark: Benchmark = {
     const outdir = join(ctx.workDir, 'lambda');
     const rows: Row[] = [];
     for (const [name, entry] of Object.entries(entries())) {
-      const outfile = join(outdir, `${name.replace(/\W+/g, '-')}.mjs`);
-      // The stack's own settings (infra/bundling.ts); the size is measured without the separate source map.
-      const result = await build({ ...esbuildOptions(join(REPO, entry), outfile), sourcemap: false, legalComments: 'none', metafile: true, logLevel: 'error' });
+      // Built as deployed (infra/bundling.ts, with the files shipped beside it); the size without the separate source map.
+      const built = await bundleLambda(REPO, entry, join(outdir, name.replace(/\W+/g, '-')), { sourcemap: false, legalComments: 'none', metafile: true, logLevel: 'error' });
+      const outfile = built.bundle;
+      const result = built.result as { metafile: Metafile };
       const bytes = statSync(outfile).size;
       const gz = gzipSync(readFileSync(outfile)).length;
       const pkgs = packagesOf(result.metafile, relative(process.cwd(), outfile));

@@ -22,6 +22,10 @@ export interface BenchOptions {
   binFiles: number;
   binMinBytes: number;
   binMaxBytes: number;
+  /** Files of the scale benchmark's tree (small etc-like files, as the small tree); 0 skips it. */
+  largeFiles: number;
+  /** Also run the scale benchmark on a 1,000,000-file tree. */
+  million: boolean;
   /** Runs per timed figure (median reported). */
   repeats: number;
   loadAgents: number;
@@ -56,6 +60,8 @@ export function parseOptions(): BenchOptions {
   --small-min B / --small-max B  BENCH_SMALL_MIN / BENCH_SMALL_MAX  file sizes (200 / 8192)
   --bin-files N       BENCH_BIN_FILES     files in the binary tree (default 2000)
   --bin-min B / --bin-max B      BENCH_BIN_MIN / BENCH_BIN_MAX      sizes (51200 / 5242880)
+  --large-files N     BENCH_LARGE_FILES   files in the scale benchmark's tree (default 200000; 0 skips it)
+  --million           BENCH_MILLION=1     the scale benchmark also on a 1,000,000-file tree (~2.1 GB, slow)
   --repeats N         BENCH_REPEATS       runs per timed figure, median reported (default 3)
   --load-agents N     BENCH_LOAD_AGENTS   simulated agents for the API load test (default 50)
   --load-seconds S    BENCH_LOAD_SECONDS  measured seconds of load (default 10)
@@ -72,6 +78,8 @@ export function parseOptions(): BenchOptions {
     binFiles: num('bin-files', 'BENCH_BIN_FILES', 2000),
     binMinBytes: num('bin-min', 'BENCH_BIN_MIN', 50 * 1024),
     binMaxBytes: num('bin-max', 'BENCH_BIN_MAX', 5 * 1024 * 1024),
+    largeFiles: num('large-files', 'BENCH_LARGE_FILES', 200_000),
+    million: process.argv.includes('--million') || ['1', 'true', 'yes'].includes(process.env.BENCH_MILLION ?? ''),
     repeats: Math.max(1, Math.round(num('repeats', 'BENCH_REPEATS', 3))),
     loadAgents: Math.max(1, Math.round(num('load-agents', 'BENCH_LOAD_AGENTS', 50))),
     loadSeconds: num('load-seconds', 'BENCH_LOAD_SECONDS', 10),
@@ -82,7 +90,8 @@ export function parseOptions(): BenchOptions {
   };
 }
 
-export type TreeName = 'small' | 'bin';
+/** small: 20k etc-like files; bin: 2,000 binaries; large: the scale tree (200k); huge: 1M (--million). */
+export type TreeName = 'small' | 'bin' | 'large' | 'huge';
 
 export interface DdbCost {
   requests: number;
@@ -166,9 +175,16 @@ export class BenchContext {
 
   specOf(name: TreeName): TreeSpec {
     const o = this.opts;
-    return name === 'small'
-      ? { name, files: o.smallFiles, minBytes: o.smallMinBytes, maxBytes: o.smallMaxBytes, seed: 20_000 }
-      : { name, files: o.binFiles, minBytes: o.binMinBytes, maxBytes: o.binMaxBytes, seed: 2_000 };
+    switch (name) {
+      case 'small':
+        return { name, files: o.smallFiles, minBytes: o.smallMinBytes, maxBytes: o.smallMaxBytes, seed: 20_000 };
+      case 'bin':
+        return { name, files: o.binFiles, minBytes: o.binMinBytes, maxBytes: o.binMaxBytes, seed: 2_000 };
+      case 'large':
+        return { name, files: o.largeFiles, minBytes: o.smallMinBytes, maxBytes: o.smallMaxBytes, seed: 200_000 };
+      case 'huge':
+        return { name, files: 1_000_000, minBytes: o.smallMinBytes, maxBytes: o.smallMaxBytes, seed: 1_000_000 };
+    }
   }
 
   tree(name: TreeName): Tree {

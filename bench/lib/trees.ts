@@ -10,7 +10,7 @@ import { dirname, join, relative } from 'node:path';
  */
 
 export interface TreeSpec {
-  name: 'small' | 'bin';
+  name: 'small' | 'bin' | 'large' | 'huge';
   files: number;
   minBytes: number;
   maxBytes: number;

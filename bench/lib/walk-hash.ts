@@ -1,6 +1,7 @@
 /**
  * Walk + hash alone, in a fresh process: the agent's scanPolicy over one directory, without the CLI,
- * the API or the upload (the fair comparison with aide, which uploads nothing). The bench bundles this
+ * the API or the upload (the fair comparison with aide, which uploads nothing); with --tree, the tree
+ * built on the way as the agent does (its time reported apart). The bench bundles this
  * file with esbuild and runs it under /usr/bin/time. Prints one JSON line.
  *
  *   node walk-hash.mjs <dir> --cache <dir> [--full] [--threads N] [--tree]
@@ -8,7 +9,7 @@
 import { resolve } from 'node:path';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
 import { newTarget } from '../../functions/contract/target-defaults.ts';
-import { buildTree } from '../../functions/contract/tree.ts';
+import { TreeBuilder } from '../../functions/contract/tree.ts';
 import { scanPolicy } from '../../agent/scan/scan-policy.ts';
 
 const arg = (name: string): string | undefined => {
@@ -32,15 +33,22 @@ const policy: AgentPolicy = {
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const result = await scanPolicy(policy, { cacheDir, full: process.argv.includes('--full'), hashThreads: threads });
-const scanMs = performance.now() - t0;
+// --tree: the entries stream into the Merkle tree as the agent builds it (nodes dropped: no upload here).
+const builder = process.argv.includes('--tree') ? new TreeBuilder(() => {}) : null;
+let sinkMs = 0;
+const sink = builder
+  ? (entry: Parameters<TreeBuilder['add']>[0]) => {
+      const t = performance.now();
+      builder.add(entry);
+      sinkMs += performance.now() - t;
+    }
+  : () => {};
+const result = await scanPolicy(policy, { cacheDir, full: process.argv.includes('--full'), hashThreads: threads, sink });
+const t1 = performance.now();
+builder?.finish();
+const scanMs = t1 - t0 - sinkMs;
+const treeMs = builder ? sinkMs + performance.now() - t1 : undefined;
 const cpu = process.cpuUsage(cpu0);
-let treeMs: number | undefined;
-if (process.argv.includes('--tree')) {
-  const t1 = performance.now();
-  buildTree(result.entries);
-  treeMs = performance.now() - t1;
-}
 process.stdout.write(
   `${JSON.stringify({
     scanMs,

@@ -5,5 +5,6 @@ export const apiFunction = defineFunction({
   name: 'api',
   entry: 'functions/api/lambda.ts',
   tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
-  secrets: ['DRIFTWATCH_MASTER_SECRET', 'OPERATOR_KEY_HASH'],
+  // WEBHOOK_SECRET_KEY seals a sync destination's signing secret when it is created or changed.
+  secrets: ['DRIFTWATCH_MASTER_SECRET', 'OPERATOR_KEY_HASH', 'WEBHOOK_SECRET_KEY'],
 });

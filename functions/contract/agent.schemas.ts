@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { EntrySchema } from './entry.schemas.ts';
+import { OPTIONAL_ATTRIBUTES } from './entry.ts';
+import { EntrySchema, MAX_WIRE_PATH } from './entry.schemas.ts';
+import { CONTROL_CHARACTER } from './wire-path.ts';
 import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetSchema } from './policy.schemas.ts';
-import { PlatformSchema, ScanKindSchema, ScanStatusSchema, WatchingSchema, type ScanKind } from './enums.ts';
+import { PlatformSchema, ScanKindSchema, ScanStatusSchema, TimestampSchema, WatchingSchema, type ScanKind } from './enums.ts';
 import { SOFTWARE_ID } from './software.ts';
 
 export { ScanKindSchema, type ScanKind };
@@ -12,15 +14,31 @@ export { ScanKindSchema, type ScanKind };
  */
 const hash = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a node hash is 22 base64url characters');
 
+/**
+ * A name an agent reports about itself (hostname, tag, version): shown in lists, mails, CSV reports and
+ * logs, so it must not carry a raw control character that could rewrite a terminal or split a line.
+ */
+const reportedName = (max: number) => z.string().min(1).max(max).refine((text) => !CONTROL_CHARACTER.test(text), 'must not contain control characters');
+
 export const EnrollRequestSchema = z.strictObject({
-  hostname: z.string().min(1).max(253),
+  hostname: reportedName(253),
   platform: PlatformSchema,
-  agentVersion: z.string().min(1).max(64),
-  tag: z.string().min(1).max(128).optional(),
+  agentVersion: reportedName(64),
+  tag: reportedName(128).optional(),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
 
-export const EnrollResponseSchema = z.object({ serverId: z.string(), tenantId: z.string(), credential: z.string() });
+export const EnrollResponseSchema = z.object({
+  serverId: z.string(),
+  tenantId: z.string(),
+  credential: z.string().openapi({ description: 'The agent credential (`dwa_...`): shown once, stored hashed.' }),
+  group: z.object({
+    id: z.string(),
+    name: z.string(),
+    policyCount: z.number().int().openapi({ description: 'Policies of the group now: with none, the server has nothing to scan until one is added.' }),
+  }).openapi({ description: 'The group the server joined.' }),
+  tagMatched: z.boolean().openapi({ description: 'Whether a group has the tag the agent enrolled with; false: it joined `Unassigned`.' }),
+});
 export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
 
 export const AgentPolicySchema = z.object({
@@ -37,7 +55,7 @@ export type AgentPolicy = z.infer<typeof AgentPolicySchema>;
 
 
 export const CheckInRequestSchema = z.strictObject({
-  agentVersion: z.string().min(1).max(64),
+  agentVersion: reportedName(64),
   /** The config version the agent holds; the answer carries config only when it differs. */
   configVersion: z.string().max(64).nullable().default(null),
   /** True on the first check-in after the agent process started (for scanOnAgentStart). */
@@ -52,14 +70,20 @@ export const CheckInRequestSchema = z.strictObject({
 });
 export type CheckInRequest = z.input<typeof CheckInRequestSchema>;
 
-export const PendingScanSchema = z.object({ id: z.string(), kind: ScanKindSchema, requestedAt: z.string() });
+export const PendingScanSchema = z.object({ id: z.string(), kind: ScanKindSchema, requestedAt: TimestampSchema });
 export type PendingScan = z.infer<typeof PendingScanSchema>;
 
 export const CheckInResponseSchema = z.object({
   serverId: z.string(),
   configVersion: z.string(),
   /** null when the agent's configVersion is current. */
-  config: z.object({ policies: z.array(AgentPolicySchema) }).nullable(),
+  config: z
+    .object({
+      policies: z.array(AgentPolicySchema),
+      group: z.object({ id: z.string(), name: z.string() }).openapi({ description: "The server's group, whose policies these are (for the agent to name it)." }),
+    })
+    .nullable()
+    .openapi({ description: 'The policies to run, only when they changed since `configVersion` (else null).' }),
   pendingScans: z.array(PendingScanSchema),
   checkInIntervalSeconds: z.number().int(),
 });
@@ -75,7 +99,7 @@ export type HaveResponse = z.infer<typeof HaveResponseSchema>;
 
 export const WireLeafSchema = z.strictObject({
   level: z.literal(0),
-  entries: z.array(z.tuple([z.string().min(1).max(4096), EntrySchema])).max(128),
+  entries: z.array(z.tuple([z.string().min(1).max(MAX_WIRE_PATH), EntrySchema])).max(128),
 });
 export const WireInnerSchema = z.strictObject({
   level: z.number().int().min(1).max(32),
@@ -85,8 +109,8 @@ export const WireInnerSchema = z.strictObject({
 export const WireLeafDeltaSchema = z.strictObject({
   level: z.literal(0),
   base: hash,
-  remove: z.array(z.string().min(1).max(4096)).max(128),
-  put: z.array(z.tuple([z.string().min(1).max(4096), EntrySchema])).max(128),
+  remove: z.array(z.string().min(1).max(MAX_WIRE_PATH)).max(128),
+  put: z.array(z.tuple([z.string().min(1).max(MAX_WIRE_PATH), EntrySchema])).max(128),
 });
 /** An inner node given as splices of a stored inner node's children. */
 export const WireInnerDeltaSchema = z.strictObject({
@@ -106,7 +130,19 @@ export const CompleteRequestSchema = z.strictObject({
   /** When the agent finished walking (a spooled scan is sent later); events carry it as detectedAt. */
   scannedAt: z.iso.datetime().optional(),
   results: z
-    .array(z.strictObject({ policyId: z.string().min(1).max(64), root: hash, filesScanned: z.number().int().nonnegative() }))
+    .array(
+      z.strictObject({
+        policyId: z.string().min(1).max(64),
+        root: hash,
+        filesScanned: z.number().int().nonnegative(),
+        /** Entries listed but not recorded: their metadata could not be read. */
+        skipped: z.number().int().nonnegative().optional(),
+        /** Entries recorded with `unreadable` (metadata known, content or listing not). */
+        unreadable: z.number().int().nonnegative().optional(),
+        /** Attributes the agent could not record on this host; absent (an older agent): none of the optional ones was recorded. */
+        unsupportedAttributes: z.array(z.enum(OPTIONAL_ATTRIBUTES)).max(OPTIONAL_ATTRIBUTES.length).optional(),
+      }),
+    )
     .max(100),
 });
 export type CompleteRequest = z.infer<typeof CompleteRequestSchema>;
@@ -121,10 +157,21 @@ export const AgentScanSchema = z.object({
   id: z.string(),
   kind: ScanKindSchema,
   status: ScanStatusSchema,
-  requestedAt: z.string(),
-  startedAt: z.string().optional(),
-  completedAt: z.string().optional(),
-  stats: z.object({ filesScanned: z.number(), added: z.number(), modified: z.number(), removed: z.number(), renamed: z.number() }).optional(),
+  requestedAt: TimestampSchema,
+  startedAt: TimestampSchema.optional(),
+  completedAt: TimestampSchema.optional(),
+  stats: z
+    .object({
+      filesScanned: z.number(),
+      added: z.number(),
+      modified: z.number(),
+      removed: z.number(),
+      renamed: z.number(),
+      skipped: z.number().optional(),
+      unreadable: z.number().optional(),
+    })
+    .optional(),
+  unsupportedAttributes: z.array(z.string()).optional(),
   error: z.string().optional(),
 });
 export type AgentScan = z.infer<typeof AgentScanSchema>;

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { ENTRY_ATTRIBUTES } from '../contract/entry.ts';
 import type { Entry, EntryAttribute, PathEntry } from '../contract/entry.ts';
 import type { Target } from '../contract/policy.schemas.ts';
-import { compareEntries, diffEntries, severityOf } from './diff.ts';
+import { compareEntries, diffEntries, recordedAttributes, severityOf, uncomparable } from './diff.ts';
 import type { Change } from './diff.ts';
 import { parentPath } from './directory-noise.ts';
 
@@ -102,6 +102,43 @@ describe('compareEntries', () => {
     expect(compareEntries(a, { ...a, inode: a.inode + 1 }, ENTRY_ATTRIBUTES)).toEqual(['inode']);
     expect(compareEntries(a, { ...a, linkTarget: '/usr/bin/python4' }, ENTRY_ATTRIBUTES)).toEqual(['linkTarget']);
     expect(compareEntries(a, { ...a, type: 'other' }, ENTRY_ATTRIBUTES)).toEqual(['type']);
+  });
+});
+
+describe('compareEntries: extended attributes, ACLs, capabilities, link count, unreadable', () => {
+  it('compares xattrs by name and value, absent and empty alike', () => {
+    const a = file({ xattrs: { 'security.selinux': 'system_u:object_r:etc_t:s0' } });
+    expect(compareEntries(a, { ...a, xattrs: { 'security.selinux': 'system_u:object_r:shadow_t:s0' } }, ENTRY_ATTRIBUTES)).toEqual(['xattrs']);
+    expect(compareEntries(a, { ...a, xattrs: { 'user.x': 'system_u:object_r:etc_t:s0' } }, ENTRY_ATTRIBUTES)).toEqual(['xattrs']);
+    expect(compareEntries(a, { ...a, xattrs: undefined }, ENTRY_ATTRIBUTES)).toEqual(['xattrs']);
+    expect(compareEntries(file({ inode: 1 }), file({ inode: 1, xattrs: {} }), ENTRY_ATTRIBUTES)).toEqual([]);
+  });
+
+  it('compares acl, caps and nlink; an entry without nlink (an older agent) is not compared', () => {
+    const a = file({ nlink: 1 });
+    expect(compareEntries(a, { ...a, caps: 'cap_setuid=ep' }, ENTRY_ATTRIBUTES)).toEqual(['caps']);
+    expect(compareEntries(a, { ...a, acl: 'user::rw-,user:1000:r--,group::r--,mask::r--,other::r--' }, ENTRY_ATTRIBUTES)).toEqual(['acl']);
+    expect(compareEntries(a, { ...a, nlink: 2 }, ENTRY_ATTRIBUTES)).toEqual(['nlink']);
+    expect(compareEntries({ ...a, nlink: undefined }, { ...a, nlink: 2 }, ENTRY_ATTRIBUTES)).toEqual([]);
+  });
+
+  it('counts becoming unreadable (or readable again) as a content change', () => {
+    const a = file();
+    const { hash: _gone, ...metadataOnly } = a;
+    const locked = { ...metadataOnly, mode: '0600', unreadable: 'EACCES' };
+    expect(compareEntries(a, locked, ENTRY_ATTRIBUTES)).toEqual(['content', 'mode']);
+    expect(compareEntries(locked, a, ENTRY_ATTRIBUTES)).toEqual(['content', 'mode']);
+    const d = dir();
+    expect(compareEntries(d, { ...d, unreadable: 'EACCES' }, ENTRY_ATTRIBUTES)).toEqual(['content']);
+  });
+
+  it('knows which optional attributes two scans can compare', () => {
+    expect(recordedAttributes(undefined)).toEqual([]);
+    expect(recordedAttributes([])).toEqual(['xattrs', 'acl', 'caps']);
+    expect(recordedAttributes(['xattrs', 'acl', 'caps'])).toEqual([]);
+    expect(uncomparable(['xattrs', 'acl', 'caps'], ['xattrs', 'acl', 'caps'])).toEqual([]);
+    expect(uncomparable(undefined, ['xattrs', 'acl', 'caps'])).toEqual(['xattrs', 'acl', 'caps']);
+    expect(uncomparable(['xattrs', 'acl', 'caps'], ['acl'])).toEqual(['xattrs', 'caps']);
   });
 });
 
@@ -520,7 +557,27 @@ describe('diffEntries: directory noise', () => {
   });
 });
 
+describe('diffEntries: what the agent could not see', () => {
+  it('does not report as removed what lies below a directory it could not list', () => {
+    const locked = dir();
+    const changes = diffEntries({
+      before: sorted([['/etc/secret', locked], ['/etc/secret/key', file()], ['/etc/secret-z', file({ inode: 5 })]]),
+      after: sorted([['/etc/secret', { ...locked, mode: '0700', unreadable: 'EACCES' }]]),
+      targets: [ETC],
+    });
+    expect(summary(changes)).toEqual([
+      { changeType: 'modified', path: '/etc/secret', changedAttributes: ['content', 'mode'] },
+      { changeType: 'removed', path: '/etc/secret-z', changedAttributes: [] },
+    ]);
+  });
+});
+
 describe('parentPath', () => {
+  it('takes a backslash in a POSIX path as part of a name (wire escapes of odd bytes)', () => {
+    expect(parentPath('/etc/cron.d/evil-\\xff.conf')).toBe('/etc/cron.d');
+    expect(parentPath('/etc/app-\\xff')).toBe('/etc');
+  });
+
   it('finds the parent of POSIX and Windows paths', () => {
     expect(parentPath('/etc/ssh/sshd_config')).toBe('/etc/ssh');
     expect(parentPath('/etc')).toBe('/');

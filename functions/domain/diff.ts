@@ -1,5 +1,5 @@
-import { ENTRY_ATTRIBUTES } from '../contract/entry.ts';
-import type { Entry, EntryAttribute, PathEntry } from '../contract/entry.ts';
+import { ENTRY_ATTRIBUTES, OPTIONAL_ATTRIBUTES } from '../contract/entry.ts';
+import type { Entry, EntryAttribute, OptionalAttribute, PathEntry } from '../contract/entry.ts';
 import type { Target } from '../contract/policy.schemas.ts';
 import { isDirectoryNoise, touchedParents } from './directory-noise.ts';
 import { targetForPath } from '../contract/targets.ts';
@@ -51,6 +51,20 @@ export interface DiffInput {
   platform?: TargetPlatform;
 }
 
+/**
+ * The optional attributes (xattrs, acl, caps) that cannot be compared between two states because one
+ * of them did not record them (an agent without getfattr, or an older agent): pass as ignoreAttributes.
+ * @example uncomparable(['xattrs', 'acl', 'caps'], []) // ['xattrs', 'acl', 'caps']
+ */
+export function uncomparable(before: readonly OptionalAttribute[] | undefined, after: readonly OptionalAttribute[] | undefined): OptionalAttribute[] {
+  return OPTIONAL_ATTRIBUTES.filter((attribute) => !before?.includes(attribute) || !after?.includes(attribute));
+}
+
+/** Which optional attributes a scan recorded, from what its agent said it could not (absent: an older agent, none). */
+export function recordedAttributes(unsupported: readonly OptionalAttribute[] | undefined): OptionalAttribute[] {
+  return unsupported === undefined ? [] : OPTIONAL_ATTRIBUTES.filter((attribute) => !unsupported.includes(attribute));
+}
+
 /** The severity an event gets from the target its path belongs to (CONTRACT "Semantics"). */
 export function severityOf(change: Pick<Change, 'target'>): 'critical' | 'normal' {
   return change.target.critical ? 'critical' : 'normal';
@@ -69,10 +83,19 @@ function sameInstant(a: string, b: string): boolean {
   return !Number.isNaN(ta) && ta === tb;
 }
 
+/** Same names with the same values (absent and empty are the same: no extended attributes). */
+function sameXattrs(a: Entry['xattrs'], b: Entry['xattrs']): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a ?? {});
+  if (keys.length !== Object.keys(b ?? {}).length) return false;
+  return keys.every((key) => b !== undefined && Object.hasOwn(b, key) && b[key] === a![key]);
+}
+
 function attributeDiffers(attribute: EntryAttribute, a: Entry, b: Entry): boolean {
   switch (attribute) {
     case 'content':
-      return !sameHash(a.hash, b.hash);
+      // A file (or directory) that became unreadable, or readable again, changed what is known of its content.
+      return !sameHash(a.hash, b.hash) || a.unreadable !== b.unreadable;
     case 'size':
       return a.size !== b.size;
     case 'mode':
@@ -91,12 +114,22 @@ function attributeDiffers(attribute: EntryAttribute, a: Entry, b: Entry): boolea
       return a.linkTarget !== b.linkTarget;
     case 'type':
       return a.type !== b.type;
+    case 'xattrs':
+      return !sameXattrs(a.xattrs, b.xattrs);
+    case 'acl':
+      return a.acl !== b.acl;
+    case 'caps':
+      return a.caps !== b.caps;
+    case 'nlink':
+      // Entries recorded before agents recorded link counts have none: unknown is not a change.
+      return a.nlink !== undefined && b.nlink !== undefined && a.nlink !== b.nlink;
   }
 }
 
 /**
  * The attributes among `attributes` in which two entries differ, in ENTRY_ATTRIBUTES order.
- * `content` differs when the hashes (algorithm and value) differ or only one side has a hash;
+ * `content` differs when the hashes (algorithm and value) differ or only one side has a hash, or
+ * when one side could not be read (`unreadable`) and the other could;
  * `owner`/`group` compare uid/gid.
  * @example compareEntries(old, chmodded, ENTRY_ATTRIBUTES) // ['mode', 'ctime']
  */
@@ -136,12 +169,18 @@ function identical(a: Entry, b: Entry): boolean {
     a.gid === b.gid &&
     a.type === b.type &&
     a.linkTarget === b.linkTarget &&
-    sameHash(a.hash, b.hash)
+    a.nlink === b.nlink &&
+    a.unreadable === b.unreadable &&
+    a.acl === b.acl &&
+    a.caps === b.caps &&
+    sameHash(a.hash, b.hash) &&
+    sameXattrs(a.xattrs, b.xattrs)
   );
 }
 
 function baseName(path: string): string {
-  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  // A POSIX path separates with `/` only: a backslash there is part of a name (or of a `\xHH` escape).
+  return path.slice((path.startsWith('/') ? path.lastIndexOf('/') : Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))) + 1);
 }
 
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -186,7 +225,11 @@ export function diffEntries(input: DiffInput): Change[] {
   const removed: Candidate[] = [];
   const added: Candidate[] = [];
 
+  // A directory the agent could not list says nothing of what is in it: what was there is not "removed".
+  const unlisted = after.filter(([, entry]) => entry.type === 'directory' && entry.unreadable !== undefined).map(([path]) => path);
+  const belowUnlisted = (path: string): boolean => unlisted.some((dir) => path.startsWith(dir.endsWith('/') || dir.endsWith('\\') ? dir : `${dir}/`));
   const onlyBefore = (path: string, entry: Entry): void => {
+    if (unlisted.length > 0 && belowUnlisted(path)) return;
     // Out of the current scope: the policy shrank or now excludes it, the file did not go away.
     const target = scopeOf(targets, path, entry);
     if (target !== undefined) removed.push({ path, entry, target, paired: false });

@@ -2,13 +2,16 @@ import type { Entry, EntryAttribute } from '../contract/entry.ts';
 
 /**
  * Directory noise suppression (docs/diff-semantics.md, "Directory noise"). Adding, removing or renaming
- * a child rewrites its parent directory's mtime and ctime (and, on tmpfs, btrfs or XFS, its size), so a
- * plain diff reports the parent as `modified` next to the child's own change. That second event says
- * nothing new; these helpers drop it, and nothing else.
+ * a child rewrites its parent directory's mtime and ctime (and, on tmpfs, btrfs or XFS, its size; for a
+ * child directory, its link count), so a plain diff reports the parent as `modified` next to the
+ * child's own change. That second event says nothing new; these helpers drop it, and nothing else.
  */
 
-/** Directory attributes that a child being added, removed or renamed changes as a side effect. */
-export const DIRECTORY_NOISE_ATTRIBUTES: readonly EntryAttribute[] = ['size', 'mtime', 'ctime'];
+/**
+ * Directory attributes that a child being added, removed or renamed changes as a side effect (a child
+ * directory's `..` also counts in its parent's link count).
+ */
+export const DIRECTORY_NOISE_ATTRIBUTES: readonly EntryAttribute[] = ['size', 'mtime', 'ctime', 'nlink'];
 
 /**
  * The parent directory of an absolute path, as the agent records it: `/etc/ssh/sshd_config` →
@@ -16,7 +19,8 @@ export const DIRECTORY_NOISE_ATTRIBUTES: readonly EntryAttribute[] = ['size', 'm
  * Returns undefined for a root (`/`, `C:\`), which has no parent.
  */
 export function parentPath(path: string): string | undefined {
-  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  // A POSIX path separates with `/` only: a backslash there is part of a name (or of a `\xHH` escape).
+  const slash = path.startsWith('/') ? path.lastIndexOf('/') : Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   if (slash < 0 || slash === path.length - 1) return undefined; // relative, or a root such as `/` or `C:\`
   if (slash === 0) return path[0];
   if (slash === 2 && path[1] === ':') return path.slice(0, 3); // `C:\x` → `C:\`

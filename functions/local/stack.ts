@@ -3,7 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUES } from '../queues/queues.ts';
 import { queueUrlEnv, queueVisibilityEnv } from '../queues/define-queue.ts';
 import { hashSecret } from '../shared/secrets.ts';
-import { loadOrCreateCredentials, loadOrCreateSecrets, type Credentials } from './credentials.ts';
+import { loadOrCreateCredentials, loadOrCreateSecrets, loadOrCreateWebhookKey, type Credentials } from './credentials.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { pollerSpecs, queueSpecs, type ExtraQueue } from './declared-queues.ts';
 import { Activity, drain } from './drain.ts';
@@ -100,7 +100,18 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
     await services.start(http);
     const secrets = await loadOrCreateSecrets(join(dataDir, 'secrets.json'));
     const tableName = opts.tableName ?? 'driftwatch';
-    configureFunctions({ TABLE_NAME: tableName, DRIFTWATCH_MASTER_SECRET: secrets.masterSecret, OPERATOR_KEY_HASH: hashSecret(secrets.operatorKey) }, opts.logLevel);
+    const webhookKey = await loadOrCreateWebhookKey(join(dataDir, 'webhook-key.json'));
+    configureFunctions(
+      {
+        TABLE_NAME: tableName,
+        DRIFTWATCH_MASTER_SECRET: secrets.masterSecret,
+        OPERATOR_KEY_HASH: hashSecret(secrets.operatorKey),
+        WEBHOOK_SECRET_KEY: webhookKey,
+        // Sync destinations on this machine's loopback (http://127.0.0.1:port) are allowed here, and only here.
+        SYNC_ALLOW_LOOPBACK: 'true',
+      },
+      opts.logLevel,
+    );
 
     const store = await services.start(new StoreService({ dataDir, tableName, log }));
     const visibility = opts.visibilityTimeoutSeconds ?? envNumber('DRIFTWATCH_LOCAL_VISIBILITY_TIMEOUT') ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;

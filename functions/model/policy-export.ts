@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { TimestampSchema } from './enums.ts';
 import { MAX_POLICY_TARGETS, POLICY_SETTING_FIELDS, TargetInputSchema } from './policy.ts';
 
 /**
@@ -15,7 +16,7 @@ export const PolicyExportSchema = z
   .strictObject({
     format: z.literal('driftwatch-policy'),
     version: z.literal(1),
-    exportedAt: z.string(),
+    exportedAt: TimestampSchema,
     policy: ExportedPolicySchema,
   })
   .openapi('PolicyExport');

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { OPTIONAL_ATTRIBUTES } from '../contract/entry.ts';
 import { ScanKindSchema, ScanStatusSchema, TimestampSchema } from './enums.ts';
 
 export const ScanStatsSchema = z
@@ -8,6 +9,10 @@ export const ScanStatsSchema = z
     modified: z.number().int(),
     removed: z.number().int(),
     renamed: z.number().int(),
+    /** Entries the agent listed but could not record (their metadata could not be read). */
+    skipped: z.number().int().optional(),
+    /** Entries recorded with `unreadable` (metadata known, content or listing not). */
+    unreadable: z.number().int().optional(),
   })
   .openapi('ScanStats');
 
@@ -22,6 +27,8 @@ export const ScanSchema = z
     startedAt: TimestampSchema.optional(),
     completedAt: TimestampSchema.optional(),
     stats: ScanStatsSchema.optional(),
+    /** Attributes the agent could not record on this host (no getfattr): not compared in this scan. */
+    unsupportedAttributes: z.array(z.enum(OPTIONAL_ATTRIBUTES)).optional(),
     error: z.string().optional(),
     /** When the agent's upload was recorded (`complete`); from then on the backend owes the events. */
     uploadedAt: TimestampSchema.optional(),

@@ -24,7 +24,7 @@ export const scanDispatchQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
-  tableAccess: ['BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'],
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'],
   // Pages of a group's servers are read with signed cursors (store/cursor.ts).
   secrets: ['DRIFTWATCH_MASTER_SECRET'],
 });
@@ -86,7 +86,45 @@ export const alertsQueue = defineQueue({
   maxConcurrency: 2,
 });
 
-export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue] as const;
+/**
+ * One message per tenant and weekly report time, sent by the schedule's tick: the worker writes the report
+ * of every policy with reports on. The tenant owes the reports until the worker is done, and the tick sends
+ * the message again if it was lost.
+ */
+export const reportsQueue = defineQueue({
+  name: 'reports',
+  message: z.strictObject({ tenantId: id, to: isoTime }),
+  worker: 'functions/workers/reports.worker.ts',
+  senders: ['schedule'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 300,
+  batchSize: 1,
+  tableAccess: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+  // The label records since the last report are read in pages (store/newest-first.ts, signed cursors).
+  secrets: ['DRIFTWATCH_MASTER_SECRET'],
+});
+
+/**
+ * One message per tenant whose sync destinations are owed a run (the tick found one due, or send-now): a
+ * wake-up only. The worker hands the tenant's new notify-label records on to each destination's outbox and
+ * delivers what each owed destination has waiting; `owedAt` on the destination is the truth, and the tick
+ * sends the message again if a run owed is not done a visibility timeout later. A receiver's failure is not
+ * the message's: it is recorded on the destination and retried by the tick with backoff.
+ */
+export const labelSyncQueue = defineQueue({
+  name: 'label-sync',
+  message: z.strictObject({ tenantId: id }),
+  worker: 'functions/workers/label-sync.worker.ts',
+  senders: ['api', 'schedule', 'label-sync'],
+  maxReceiveCount: 5,
+  workerTimeoutSeconds: 120,
+  batchSize: 5,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+  // Opens sync destinations' sealed signing secrets to sign each delivery; pages records with signed cursors.
+  secrets: ['DRIFTWATCH_MASTER_SECRET', 'WEBHOOK_SECRET_KEY'],
+});
+
+export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue, reportsQueue, labelSyncQueue] as const;
 
 export type AnyQueue = (typeof QUEUES)[number];
 export type QueueName = AnyQueue['name'];

@@ -4,7 +4,7 @@ import { defineFunction } from '../shared/function-access.ts';
 export const scheduleFunction = defineFunction({
   name: 'schedule',
   entry: 'functions/schedule/schedule.handler.ts',
-  tableAccess: ['Query', 'UpdateItem'],
+  tableAccess: ['GetItem', 'Query', 'UpdateItem'],
   // Pages of tenants and digests are read with signed cursors (store/cursor.ts).
   secrets: ['DRIFTWATCH_MASTER_SECRET'],
 });

@@ -9,8 +9,8 @@ import type { SecretName } from './function-access.ts';
 const ConfigSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   /**
-   * Secret from which enrollment keys are derived and stored webhook secrets are encrypted. Only functions
-   * that declare it (function-access.ts) are given it: read it with `secret()`.
+   * Secret from which enrollment keys and list cursor signatures are derived. Only functions that declare
+   * it (function-access.ts) are given it: read it with `secret()`.
    */
   DRIFTWATCH_MASTER_SECRET: z.optional(z.string().check(z.minLength(32))),
   /** sha256 hex of the operator key (the key itself is never given to the functions); the API's only. */
@@ -23,6 +23,19 @@ const ConfigSchema = z.object({
    * its HTTP API's URL (or the `consoleUrl` context); the local stack its own; the default is `npm start`'s.
    */
   CONSOLE_URL: z._default(z.url(), 'http://127.0.0.1:8080'),
+  /**
+   * Key material that seals sync destinations' signing secrets (shared/secrets.ts). Only functions that
+   * declare it (the API and the label-sync worker) are given it: read it with `secret()`.
+   * `WEBHOOK_SECRET_KEY_PREVIOUS` (set by hand on the same functions while rotating) still opens what an
+   * earlier key sealed.
+   */
+  WEBHOOK_SECRET_KEY: z.optional(z.string().check(z.minLength(32))),
+  WEBHOOK_SECRET_KEY_PREVIOUS: z.optional(z.string().check(z.minLength(32))),
+  /**
+   * `true` only in the local stack: sync destinations may be on the loopback interface (`http://127.0.0.1:port`),
+   * so a test receiver works. Everything else is refused there as in the cloud (functions/domain/destination-url.ts).
+   */
+  SYNC_ALLOW_LOOPBACK: z._default(z.enum(['true', 'false']), 'false'),
   /** Real-time changes of a server are gathered this long (seconds) into one alert digest. */
   REALTIME_ALERT_WINDOW_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 60),
 });

@@ -11,10 +11,11 @@ export type TableAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutIt
 
 /**
  * Secrets of the configuration (functions/shared/config.ts), by environment variable. Only the functions
- * that declare one are given it. `DRIFTWATCH_MASTER_SECRET` signs list cursors, derives enrollment keys and
- * encrypts stored webhook secrets; `OPERATOR_KEY_HASH` checks the operator key.
+ * that declare one are given it. `DRIFTWATCH_MASTER_SECRET` signs list cursors and derives enrollment keys;
+ * `OPERATOR_KEY_HASH` checks the operator key; `WEBHOOK_SECRET_KEY` seals and opens sync destinations'
+ * signing secrets (its `_PREVIOUS` companion, set by hand while rotating, goes with it).
  */
-export type SecretName = 'DRIFTWATCH_MASTER_SECRET' | 'OPERATOR_KEY_HASH';
+export type SecretName = 'DRIFTWATCH_MASTER_SECRET' | 'OPERATOR_KEY_HASH' | 'WEBHOOK_SECRET_KEY';
 
 export interface FunctionAccess {
   /** Exactly the DynamoDB actions its code sends. */

@@ -64,7 +64,7 @@ export function batchPut(items: readonly Item[], options?: BatchOptions): Promis
 }
 
 /** Reads every key that exists (duplicates read once); order is not kept. */
-export async function batchGet<T = Item>(keys: readonly Key[], options: BatchOptions & { projection?: readonly string[] } = {}): Promise<T[]> {
+export async function batchGet<T = Item>(keys: readonly Key[], options: BatchOptions & { projection?: readonly string[]; consistent?: boolean } = {}): Promise<T[]> {
   const { doc, table } = getDb();
   const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   const found: T[] = [];
@@ -73,7 +73,7 @@ export async function batchGet<T = Item>(keys: readonly Key[], options: BatchOpt
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchGetItem: ${pending.length} keys still unprocessed after ${MAX_ATTEMPTS} attempts`);
       if (attempt > 0) await backoff(attempt);
-      const out = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ...projection(options.projection) } } }));
+      const out = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent, ...projection(options.projection) } } }));
       found.push(...((out.Responses?.[table] ?? []) as T[]));
       pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
     }

@@ -207,7 +207,9 @@ function queryInput(query: PartitionQuery): QueryCommandInput {
  */
 export async function queryPage<T = Item>(query: PartitionQuery, page: PageRequest): Promise<Page<T>> {
   const { doc } = getDb();
-  const scope = `${query.index ?? 'table'}:${query.pk}`;
+  // The key range is part of the scope: lists that share a partition (a tenant's API keys, groups and
+  // policies) must not take each other's cursors, which DynamoDB refuses as a starting key (a 500).
+  const scope = `${query.index ?? 'table'}:${query.pk}:${query.skPrefix ?? `${query.from ?? ''}..${query.to ?? ''}`}`;
   let startKey = page.cursor ? decodeCursor<Item>(scope, page.cursor) : undefined;
   const items: T[] = [];
   const input = queryInput(query);
@@ -217,6 +219,20 @@ export async function queryPage<T = Item>(query: PartitionQuery, page: PageReque
     startKey = out.LastEvaluatedKey;
   } while (startKey && items.length < page.limit);
   return { items, nextCursor: startKey ? encodeCursor(scope, startKey) : null };
+}
+
+/** How many items a partition query matches (`Select: COUNT`, every page), without reading them out. */
+export async function queryCount(query: PartitionQuery): Promise<number> {
+  const { doc } = getDb();
+  const input = queryInput(query);
+  let count = 0;
+  let startKey: Item | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: startKey }));
+    count += out.Count ?? 0;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return count;
 }
 
 /** Every item of a partition (small partitions only: groups, policies, api keys of one tenant). */

@@ -1,4 +1,5 @@
 import type { Target } from '../model/policy.ts';
+import type { OptionalAttribute } from '../contract/entry.ts';
 import { keys } from './keys.ts';
 import { defineEntity } from './entity.ts';
 import type { Condition } from './db.ts';
@@ -18,6 +19,10 @@ export interface ScanStateItem {
   detectedAt?: string;
   lastStats: { added: number; modified: number; removed: number; renamed: number };
   updatedAt: string;
+  /** Optional attributes the entries under `root` carry (absent: none, an older agent). */
+  recordedAttributes?: OptionalAttribute[];
+  /** The same for `baselineRoot`. */
+  baselineRecordedAttributes?: OptionalAttribute[];
 }
 
 /**

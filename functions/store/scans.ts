@@ -1,4 +1,5 @@
 import type { Scan } from '../model/scan.ts';
+import type { OptionalAttribute } from '../contract/entry.ts';
 import type { ScanStatus } from '../model/enums.ts';
 import { keys } from './keys.ts';
 import { GSI2 } from './table.ts';
@@ -10,6 +11,10 @@ export interface ScanResultRef {
   policyId: string;
   root: string;
   filesScanned: number;
+  skipped?: number;
+  unreadable?: number;
+  /** Absent when an older agent sent the result (it recorded none of the optional attributes). */
+  unsupportedAttributes?: OptionalAttribute[];
 }
 
 /** The scan item: the public Scan plus what the agent reported, which the ingest worker reads. */

@@ -1,6 +1,7 @@
 import type { CheckInRequest, CheckInResponse, PendingScan } from '../contract/agent.schemas.ts';
 import { effectivePolicies } from '../domain/effective-policy.ts';
 import { LAST_SEEN_COALESCE_MS } from '../domain/server-status.ts';
+import { MAX_OPEN_SCANS } from '../domain/open-scans.ts';
 import { getGroup } from '../store/groups.ts';
 import { getPolicies } from '../store/policies.ts';
 import { servers } from '../store/servers.ts';
@@ -18,13 +19,19 @@ export async function checkIn(agent: AgentIdentity, input: CheckInRequest & { co
   const needsGroup = input.configVersion !== configVersion || input.starting;
   const group = needsGroup ? await getGroup(tenantId, server.groupId) : undefined;
   const config =
-    input.configVersion !== configVersion ? { policies: effectivePolicies(await getPolicies(tenantId, group?.policyIds ?? []), server.fimState) } : null;
+    input.configVersion !== configVersion
+      ? {
+          policies: effectivePolicies(await getPolicies(tenantId, group?.policyIds ?? []), server.fimState),
+          group: { id: server.groupId, name: group?.name ?? server.groupId },
+        }
+      : null;
 
   const pendingScans: PendingScan[] = agent.inbox
     .map((entry) => ({ id: entry.scanId, kind: entry.kind, requestedAt: entry.requestedAt }))
     .sort((a, b) => (a.requestedAt < b.requestedAt ? -1 : a.requestedAt > b.requestedAt ? 1 : a.id < b.id ? -1 : 1));
-  if (input.starting && group?.scanOnAgentStart && !pendingScans.some((s) => s.kind === 'agent-start')) {
-    const scan = await requestScan(tenantId, server, 'agent-start', now);
+  // A full inbox gets no agent-start scan: the pending ones are scans of this server just the same.
+  if (input.starting && group?.scanOnAgentStart && !pendingScans.some((s) => s.kind === 'agent-start') && agent.inbox.length < MAX_OPEN_SCANS) {
+    const scan = await requestScan(tenantId, server, 'agent-start', now, { count: agent.inbox.length, retryAfterSeconds: tenant.checkInIntervalSeconds });
     if (scan) pendingScans.push({ id: scan.id, kind: scan.kind, requestedAt: scan.requestedAt });
   }
 

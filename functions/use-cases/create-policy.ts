@@ -10,6 +10,7 @@ export type PolicyInput = Omit<Policy, 'id' | 'targets' | 'createdAt' | 'updated
 import { asPolicyTarget, findTemplate } from '../domain/policy-templates.ts';
 import { policies } from '../store/policies.ts';
 import { checkBaselineServer, checkPolicyFits, checkTargets, withIds } from './policy-targets.ts';
+import { startReports } from './start-reports.ts';
 
 /** A new policy, optionally starting from a template's targets (the posted targets come after them). */
 export async function createPolicy(tenantId: string, input: PolicyInput, now: Date): Promise<Policy> {
@@ -29,6 +30,7 @@ export async function createPolicy(tenantId: string, input: PolicyInput, now: Da
   };
   checkTargets(policy.targets);
   checkPolicyFits(policy);
+  if (policy.reports) await startReports(tenantId, policy.id, now);
   await policies.create(tenantId, policy);
   return policy;
 }

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../shared/problem.ts';
 import type { DriftItem } from '../model/server.ts';
-import { diffEntries } from '../domain/diff.ts';
+import { diffEntries, uncomparable } from '../domain/diff.ts';
 import { getPolicies } from '../store/policies.ts';
 import { getServer } from '../store/servers.ts';
 import { listScanStates } from '../store/scan-state.ts';
@@ -17,7 +17,8 @@ export async function getDrift(tenantId: string, serverId: string): Promise<Drif
     const policy = policies.find((p) => p.id === state.policyId);
     if (!policy || state.root === state.baselineRoot) continue;
     const { before, after } = await differingEntries(tenantId, state.baselineRoot, state.root);
-    for (const change of diffEntries({ before, after, targets: policy.targets, platform: server.platform })) {
+    const ignoreAttributes = uncomparable(state.baselineRecordedAttributes, state.recordedAttributes);
+    for (const change of diffEntries({ before, after, targets: policy.targets, platform: server.platform, ignoreAttributes })) {
       items.push({
         path: change.path,
         policyId: policy.id,

@@ -2,16 +2,18 @@ import { deterministicId } from '../shared/ids.ts';
 import { logger } from '../shared/logger.ts';
 import type { Policy } from '../model/policy.ts';
 import type { Event } from '../model/event.ts';
-import { diffEntries, type Change } from '../domain/diff.ts';
+import { diffEntries, recordedAttributes, uncomparable, type Change } from '../domain/diff.ts';
+import type { OptionalAttribute } from '../contract/entry.ts';
 import { getPolicies } from '../store/policies.ts';
 import { getServer, removeFromInbox, type ServerItem } from '../store/servers.ts';
 import { awaitsIngest, closeScan, getScan, type RecordedUpload, type ScanItem, type ScanResultRef } from '../store/scans.ts';
 import { advanceScanState, claimScanState, getScanState, type ScanStateItem } from '../store/scan-state.ts';
 import { differingEntries } from '../store/tree-diff.ts';
-import { putEvents } from '../store/events.ts';
+import { expiringEvent, putEvents } from '../store/events.ts';
 import { triageNewEvents } from './triage-new-events.ts';
 import { releaseTurn, takeTurn, WaitingForTurnError } from './ingest-order.ts';
 import { raiseScanAlerts } from './raise-scan-alerts.ts';
+import { eventRetentionDays } from '../store/tenants.ts';
 
 export interface IngestMessage {
   tenantId: string;
@@ -40,16 +42,23 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
   const server = await getServer(tenantId, scan.serverId);
   if (!server) return 'nothing to do';
   const policies = new Map((await getPolicies(tenantId, scan.results.map((r) => r.policyId))).map((p) => [p.id, p]));
+  const retentionDays = await eventRetentionDays(tenantId);
 
   const totals = zero();
   let filesScanned = 0;
+  let skipped = 0;
+  let unreadable = 0;
+  const unsupported = new Set<OptionalAttribute>();
   for (const result of scan.results) {
     filesScanned += result.filesScanned;
+    skipped += result.skipped ?? 0;
+    unreadable += result.unreadable ?? 0;
+    for (const attribute of result.unsupportedAttributes ?? []) unsupported.add(attribute);
     const policy = policies.get(result.policyId);
     if (!policy) continue; // deleted since the upload: nothing to compare against
     let counts: Counts;
     try {
-      counts = await ingestPolicy(tenantId, scan, server, policy, result, now);
+      counts = await ingestPolicy(tenantId, scan, server, policy, result, now, retentionDays);
     } catch (error) {
       if (!(error instanceof WaitingForTurnError)) throw error;
       logger.info('scan waits for its turn', { tenantId, scanId, behind: error.behind, policyId: policy.id });
@@ -60,41 +69,48 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
   // The events are stored: record the scan's alert digest and wake the alerts worker (before the scan completes,
   // so a crash here is retried with the ingest).
   await raiseScanAlerts(tenantId, scan, server, [...policies.values()], totals, now);
-  await completeIngest(tenantId, scan, { filesScanned, ...totals }, now);
+  const unsupportedAttributes = unsupported.size > 0 ? { unsupportedAttributes: [...unsupported] } : {};
+  await completeIngest(tenantId, scan, { filesScanned, ...totals, skipped, unreadable }, unsupportedAttributes, now);
   return 'completed';
 }
 
 /** One policy of the scan: its turn, its events triaged and written, the state moved to this scan. */
-async function ingestPolicy(tenantId: string, scan: UploadedScan, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date): Promise<Counts> {
+async function ingestPolicy(tenantId: string, scan: UploadedScan, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date, retentionDays: number): Promise<Counts> {
   const turn = await takeTurn(tenantId, scan, server.id, policy.id);
   if (turn.kind === 'applied') return turn.stats;
   if (turn.kind === 'superseded') return zero();
   const state = turn.applied;
 
   // What to compare with: the previous scan; on a first scan, a golden master's baseline if the policy names one.
-  let reference: { root: string; targets: Policy['targets']; otherHost?: boolean } | null = state ? { root: state.root, targets: state.targets } : null;
+  let reference: { root: string; targets: Policy['targets']; recorded?: OptionalAttribute[]; otherHost?: boolean } | null = state
+    ? { root: state.root, targets: state.targets, recorded: state.recordedAttributes }
+    : null;
   if (!state && policy.baselineServerId && policy.baselineServerId !== server.id) {
     const golden = await getScanState(tenantId, policy.baselineServerId, policy.id);
-    if (golden) reference = { root: golden.baselineRoot, targets: golden.targets, otherHost: true };
+    if (golden) reference = { root: golden.baselineRoot, targets: golden.targets, recorded: golden.baselineRecordedAttributes, otherHost: true };
   }
+  const recorded = recordedAttributes(result.unsupportedAttributes);
   const rebuild = scan.kind === 'baseline';
   let changes: Change[] = [];
   if (reference && !rebuild) {
     const { before, after } = await differingEntries(tenantId, reference.root, result.root);
+    // Attributes only one side recorded are unknown on the other, not changed.
+    const ignoreAttributes = [...uncomparable(reference.recorded, recorded), ...(reference.otherHost ? (['inode', 'mtime', 'ctime'] as const) : [])];
     changes = diffEntries({
       before,
       after,
       targets: policy.targets,
       previousTargets: reference.targets,
       platform: server.platform,
+      ignoreAttributes,
       // Against another host's baseline, inodes and timestamps always differ and renames mean nothing.
-      ...(reference.otherHost ? { ignoreAttributes: ['inode', 'mtime', 'ctime'] as const, detectRenames: false } : {}),
+      ...(reference.otherHost ? { detectRenames: false } : {}),
     });
   }
   const previousScanId = state?.lastScanId ?? null;
   const stateId = { serverId: server.id, policyId: policy.id };
   const detectedAt = new Date(scan.detectedAt);
-  const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt }));
+  const events = changes.map((change) => expiringEvent(toEvent(change, { scan, server, policy, detectedAt }), retentionDays));
   if (events.length > 0) {
     // Events are written only by the scan holding the state, so no two scans report against the same state.
     if (!(await claimScanState(tenantId, stateId, scan.id, previousScanId, turn.staleClaim))) throw new StateMovedError(server.id, policy.id);
@@ -109,6 +125,8 @@ async function ingestPolicy(tenantId: string, scan: UploadedScan, server: Server
     ...stateId,
     root: result.root,
     baselineRoot: !state || rebuild ? (reference && !rebuild ? reference.root : result.root) : state.baselineRoot,
+    recordedAttributes: recorded,
+    baselineRecordedAttributes: !state || rebuild ? (reference && !rebuild ? (reference.recorded ?? []) : recorded) : (state.baselineRecordedAttributes ?? []),
     targets: policy.targets,
     lastScanId: scan.id,
     detectedAt: scan.detectedAt,
@@ -128,8 +146,14 @@ async function writePolicyEvents(tenantId: string, events: readonly Event[]): Pr
  * The scan is completed, with its stats, and leaves the sweep's index; only then does it leave the line of
  * its server (so no newer scan moves the state past it before its stats are recorded), waking the next.
  */
-async function completeIngest(tenantId: string, scan: UploadedScan, stats: Counts & { filesScanned: number }, now: Date): Promise<void> {
-  await closeScan(tenantId, scan.id, { status: 'completed', completedAt: now.toISOString(), stats });
+async function completeIngest(
+  tenantId: string,
+  scan: UploadedScan,
+  stats: Counts & { filesScanned: number; skipped: number; unreadable: number },
+  extra: Pick<ScanItem, 'unsupportedAttributes'>,
+  now: Date,
+): Promise<void> {
+  await closeScan(tenantId, scan.id, { status: 'completed', completedAt: now.toISOString(), stats, ...extra });
   await releaseTurn(tenantId, scan);
   await removeFromInbox(tenantId, scan.serverId, [scan.id]);
   logger.info('scan ingested', { tenantId, scanId: scan.id, ...stats });

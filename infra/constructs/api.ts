@@ -88,6 +88,8 @@ export class Api extends Construct {
       logRetention: props.logRetention,
       encryptionKey: props.encryptionKey,
       reservedConcurrency: props.reserveConcurrency ? API_RESERVED_CONCURRENCY : undefined,
+      // /docs reads Swagger UI's files from disk when asked: appFunction ships them beside the bundle
+      // (infra/bundling.ts AFTER_BUNDLING), not inside it.
     });
 
     const integration = new HttpLambdaIntegration('Lambda', this.fn);

@@ -6,7 +6,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_BUNDLE } from '../bundling.ts';
+import { AFTER_BUNDLING, LAMBDA_BUNDLE } from '../bundling.ts';
 import { join } from 'node:path';
 
 export { ESM_REQUIRE_BANNER } from '../bundling.ts';
@@ -40,6 +40,7 @@ export interface AppFunctionProps {
  * groups avoid the custom resource Lambda that `logRetention` deploys).
  */
 export function appFunction(scope: Construct, id: string, props: AppFunctionProps): NodejsFunction {
+  const afterBundling = AFTER_BUNDLING[props.entry];
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, encryptionKey: props.encryptionKey });
   // Its own role: writing to its own log group only, instead of the AWSLambdaBasicExecutionRole managed
   // policy (logs:CreateLogGroup and writes to every log group); everything else is granted by declaration.
@@ -75,6 +76,8 @@ export function appFunction(scope: Construct, id: string, props: AppFunctionProp
       sourcesContent: LAMBDA_BUNDLE.sourcesContent,
       externalModules: [...LAMBDA_BUNDLE.external],
       banner: LAMBDA_BUNDLE.banner,
+      // Files shipped beside the bundle (the API's Swagger UI), the same commands the bundle tests run.
+      ...(afterBundling ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling } } : {}),
     },
   });
 }

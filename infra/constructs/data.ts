@@ -26,13 +26,15 @@ export interface DataProps {
 }
 
 /**
- * The stateful part of the stack: the single table and the secret. Both are retained when the stack is
- * deleted: losing the master secret would make every derived enrollment key and every encrypted webhook
- * secret unrecoverable.
+ * The stateful part of the stack: the single table and the secrets. All are retained when the stack is
+ * deleted: losing the master secret would make every derived enrollment key unusable, losing the webhook key
+ * every sealed webhook signing secret unrecoverable.
  */
 export class Data extends Construct {
   readonly table: Table;
   readonly secret: Secret;
+  /** Key material sealing sync destinations' signing secrets (functions/shared/secrets.ts), its own secret. */
+  readonly webhookKey: Secret;
   /** TABLE_NAME, as functions/shared/config.ts reads it: every function gets it. */
   readonly environment: Record<string, string>;
   /** Each secret's environment value (a dynamic reference or the context's hash): given only to functions that declare it. */
@@ -77,10 +79,17 @@ export class Data extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.webhookKey = new Secret(this, 'WebhookKey', {
+      description: 'Driftwatch key material that seals sync destinations\' signing secrets (generated; never change it without WEBHOOK_SECRET_KEY_PREVIOUS)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     this.environment = { TABLE_NAME: this.table.tableName };
     this.secretEnvironment = {
       DRIFTWATCH_MASTER_SECRET: this.secretField(SECRET_KEYS.masterSecret, props.secretVersionId),
       OPERATOR_KEY_HASH: props.operatorKeyHash ?? this.secretField(SECRET_KEYS.operatorKeyHash, props.secretVersionId),
+      WEBHOOK_SECRET_KEY: SecretValue.secretsManager(this.webhookKey.secretArn).unsafeUnwrap(),
     };
   }
 

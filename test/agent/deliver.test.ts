@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PathEntry } from '../../functions/contract/entry.ts';
 import { buildTree, innerHash, isLeaf, leafHash, type Tree, type TreeNode } from '../../functions/contract/tree.ts';
@@ -9,7 +8,9 @@ import { applyChildEdits, applyLeafDelta, type ChildEdit } from '../../functions
 import { ApiError, type ApiClient, type RequestOptions } from '../../agent/client.ts';
 import { deliver, type PolicyTree } from '../../agent/deliver.ts';
 import { isMissingNodeError } from '../../agent/sync.ts';
-import { treeEntries, treeFileName, treeMemory, type TreeMemory } from '../../agent/tree-memory.ts';
+import { scanTreeFileName, treeFileName, treeMemory, type TreeMemory } from '../../agent/tree-memory.ts';
+import { ScanTree } from '../../agent/scan-tree.ts';
+import { StoredTree } from '../../agent/tree-file.ts';
 
 function entries(count: number, bump: number[] = []): PathEntry[] {
   const list: PathEntry[] = [];
@@ -77,7 +78,7 @@ class FakeApi {
 }
 
 /** The hashes of a recalled tree, for comparing memories. */
-const hashesOf = (tree: Tree | null) => (tree ? new Set(tree.nodes.keys()) : null);
+const hashesOf = (tree: StoredTree | null) => (tree ? new Set(tree.hashes) : null);
 
 let stateDir: string;
 beforeEach(() => {
@@ -85,40 +86,54 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
-const policyTree = (tree: Tree): PolicyTree => ({ policyId: 'pol_1', tree, filesScanned: tree.entryCount });
-const send = (api: FakeApi, tree: Tree, memory?: TreeMemory, ignoreMemory = false) =>
-  deliver(api.client, 'scn_1', [policyTree(tree)], '2025-01-01T00:00:00.000Z', { bytes: 0 }, { memory, ignoreMemory });
+/** A scan's tree: written to its tree file as the agent's walk does, and the same tree in memory. */
+interface Scanned {
+  tree: Tree;
+  file: string;
+}
+function scanned(list: PathEntry[], serverId = 'srv_1'): Scanned {
+  const writer = new ScanTree(scanTreeFileName(stateDir, 'pol_1'), null, serverId);
+  for (const e of list) writer.add(e);
+  const { file } = writer.finish();
+  return { tree: buildTree(list), file };
+}
+/** Makes `s` the memory of pol_1, as an accepted scan does (a copy: `s` may still be sent). */
+function remember(memory: TreeMemory, s: Scanned): void {
+  const copy = scanTreeFileName(stateDir, 'pol_1');
+  linkSync(s.file, copy);
+  memory.adopt('pol_1', copy);
+}
+
+const policyTree = (s: Scanned): PolicyTree => ({ policyId: 'pol_1', root: s.tree.root, file: s.file, filesScanned: s.tree.entryCount });
+const send = (api: FakeApi, s: Scanned, memory?: TreeMemory, ignoreMemory = false) =>
+  deliver(api.client, 'scn_1', [policyTree(s)], '2025-01-01T00:00:00.000Z', { bytes: 0 }, { memory, ignoreMemory });
 
 describe('tree memory', () => {
   it('keeps the accepted tree per policy and enrollment, privately, and ignores a foreign or damaged file', () => {
-    const tree = buildTree(entries(2000));
+    const first = scanned(entries(2000));
     const memory = treeMemory(stateDir, 'srv_1');
     expect(memory.recall('pol_1')).toBeNull();
-    memory.remember('pol_1', tree);
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
+    remember(memory, first);
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.tree.nodes.keys()));
+    expect(memory.recall('pol_1')!.inner.size).toBeLessThan(first.tree.nodes.size / 8); // only inner nodes in memory
     expect(statSync(treeFileName(stateDir, 'pol_1')).mode & 0o777).toBe(0o600);
     expect(statSync(join(stateDir, 'trees')).mode & 0o777).toBe(0o700);
     expect(treeMemory(stateDir, 'srv_2').recall('pol_1')).toBeNull();
     expect(memory.recall('pol_2')).toBeNull();
 
-    // The whole content comes back, not just the hashes: deltas are computed against it.
-    expect(treeEntries(memory.recall('pol_1')!)).toEqual(entries(2000));
-
     const file = treeFileName(stateDir, 'pol_1');
     const good = readFileSync(file);
-    const lines = gunzipSync(good).toString('utf8').split('\n');
-    // An entry edited: its tree is not the one the header names.
-    writeFileSync(file, gzipSync(lines.join('\n').replace('"size":7,', '"size":8,')));
-    expect(memory.recall('pol_1')).toBeNull();
-    // A line lost.
-    writeFileSync(file, gzipSync([...lines.slice(0, 5), ...lines.slice(6)].join('\n')));
+    // A byte flipped inside a compressed block: its CRC fails.
+    const flipped = Buffer.from(good);
+    flipped[40] = flipped[40]! ^ 0xff;
+    writeFileSync(file, flipped);
     expect(memory.recall('pol_1')).toBeNull();
     writeFileSync(file, good.subarray(0, good.length - 10));
     expect(memory.recall('pol_1')).toBeNull();
-    writeFileSync(file, 'not gzip');
+    writeFileSync(file, 'not a tree');
     expect(memory.recall('pol_1')).toBeNull();
     writeFileSync(file, good);
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.tree.nodes.keys()));
     memory.forget('pol_1');
     expect(existsSync(file)).toBe(false);
     expect(memory.recall('pol_1')).toBeNull();
@@ -126,38 +141,47 @@ describe('tree memory', () => {
 
   it('remembers an empty tree and a single leaf', () => {
     const memory = treeMemory(stateDir, 'srv_1');
-    for (const tree of [buildTree([]), buildTree(entries(3))]) {
-      memory.remember('pol_1', tree);
-      expect(memory.recall('pol_1')?.root).toBe(tree.root);
+    for (const list of [[], entries(3)]) {
+      const s = scanned(list);
+      remember(memory, s);
+      expect(memory.recall('pol_1')?.root).toBe(s.tree.root);
     }
   });
 
-  it('replaces the hash-only file of earlier versions', () => {
-    const legacy = join(stateDir, 'trees', 'pol_1.nodes');
+  it('replaces the memory files of earlier versions', () => {
     const memory = treeMemory(stateDir, 'srv_1');
-    memory.remember('pol_1', buildTree(entries(10)));
-    writeFileSync(legacy, 'driftwatch-nodes 1 srv_1 AAAAAAAAAAAAAAAAAAAAAA\nAAAAAAAAAAAAAAAAAAAAAA\n');
-    memory.remember('pol_1', buildTree(entries(11)));
-    expect(existsSync(legacy)).toBe(false);
-    writeFileSync(legacy, 'x');
+    remember(memory, scanned(entries(10)));
+    const legacy = [join(stateDir, 'trees', 'pol_1.nodes'), join(stateDir, 'trees', 'pol_1.entries')];
+    for (const f of legacy) writeFileSync(f, 'x');
+    remember(memory, scanned(entries(11)));
+    for (const f of legacy) expect(existsSync(f)).toBe(false);
+    for (const f of legacy) writeFileSync(f, 'x');
     memory.forget('pol_1');
-    expect(existsSync(legacy)).toBe(false);
+    for (const f of legacy) expect(existsSync(f)).toBe(false);
   });
 
-  it('does not rewrite the file for the same tree', () => {
-    const tree = buildTree(entries(500));
+  it('a scan identical to the memory writes no tree of its own (a hard link to the remembered one)', () => {
     const memory = treeMemory(stateDir, 'srv_1');
-    memory.remember('pol_1', tree);
+    remember(memory, scanned(entries(500)));
     const file = treeFileName(stateDir, 'pol_1');
     const before = statSync(file).ino;
-    memory.remember('pol_1', tree);
+    const again = new ScanTree(scanTreeFileName(stateDir, 'pol_1'), file, 'srv_1');
+    for (const e of entries(500)) again.add(e);
+    const same = again.finish();
+    expect(statSync(same.file).ino).toBe(before);
+    memory.adopt('pol_1', same.file);
     expect(statSync(file).ino).toBe(before);
-    memory.remember('pol_1', buildTree(entries(501)));
-    expect(statSync(file).ino).not.toBe(before);
+    expect(existsSync(same.file)).toBe(false);
+    // A changed scan is written whole, and its tree is the one buildTree makes.
+    const changed = new ScanTree(scanTreeFileName(stateDir, 'pol_1'), file, 'srv_1');
+    for (const e of entries(501)) changed.add(e);
+    const other = changed.finish();
+    expect(statSync(other.file).ino).not.toBe(before);
+    expect(new Set(StoredTree.open(other.file)!.hashes)).toEqual(new Set(buildTree(entries(501)).nodes.keys()));
   });
 
   it('keeps policy ids out of the path', () => {
-    expect(treeFileName(stateDir, '../x/y')).toBe(join(stateDir, 'trees', '%2e%2e%2fx%2fy.entries'));
+    expect(treeFileName(stateDir, '../x/y')).toBe(join(stateDir, 'trees', '%2e%2e%2fx%2fy.tree'));
   });
 });
 
@@ -165,17 +189,17 @@ describe('deliver with a tree memory', () => {
   it('syncs a changed tree from the accepted one without any `have`, then remembers the new tree', async () => {
     const api = new FakeApi();
     const memory = treeMemory(stateDir, 'srv_1');
-    const first = buildTree(entries(5000));
+    const first = scanned(entries(5000));
     await send(api, first, memory);
     // No memory yet: the `have` sync.
     expect(api.calls).toContain('have');
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.tree.nodes.keys()));
 
     api.calls.length = 0;
-    const second = buildTree(entries(5000, [7, 2500, 4999]));
+    const second = scanned(entries(5000, [7, 2500, 4999]));
     await send(api, second, memory);
     expect(api.calls).toEqual(['complete', 'nodes', 'complete']);
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(second.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(second.tree.nodes.keys()));
     // Sent as deltas against the accepted tree: each changed leaf carries just its changed entry.
     const [upload] = api.uploads.slice(-1);
     expect(upload!.filter((n) => n.level <= 1).every((n) => n.base)).toBe(true);
@@ -189,30 +213,30 @@ describe('deliver with a tree memory', () => {
   it('falls back to `have` and drops the memory when the server refuses the upload (it lost nodes)', async () => {
     const api = new FakeApi();
     const memory = treeMemory(stateDir, 'srv_1');
-    memory.remember('pol_1', buildTree(entries(5000)));
+    remember(memory, scanned(entries(5000)));
     // The server holds nothing of the remembered tree.
-    const tree = buildTree(entries(5000, [42]));
+    const tree = scanned(entries(5000, [42]));
     await send(api, tree, memory);
     expect(api.calls.join(' ')).toMatch(/^complete nodes (have )+nodes complete$/);
-    expect(api.held.has(tree.root)).toBe(true);
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
+    expect(api.held.has(tree.tree.root)).toBe(true);
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.tree.nodes.keys()));
   });
 
   it('falls back to `have`, whole nodes, when the server lacks a delta base (it lost nodes)', async () => {
     const api = new FakeApi();
     const memory = treeMemory(stateDir, 'srv_1');
-    const first = buildTree(entries(5000));
-    api.holdAll(first);
-    memory.remember('pol_1', first);
+    const first = scanned(entries(5000));
+    api.holdAll(first.tree);
+    remember(memory, first);
     // The server lost the old leaves (an inner delta's base alone would not do).
     for (const [hash, node] of api.held) if (isLeaf(node)) api.held.delete(hash);
-    const tree = buildTree(entries(5000, [42]));
+    const tree = scanned(entries(5000, [42]));
     await send(api, tree, memory);
     expect(api.calls.join(' ')).toMatch(/^complete nodes (have )+nodes complete$/);
     expect(api.uploads[0]!.some((n) => n.base)).toBe(true);
     expect(api.uploads[1]!.some((n) => n.base)).toBe(false);
-    expect(api.held.has(tree.root)).toBe(true);
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
+    expect(api.held.has(tree.tree.root)).toBe(true);
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.tree.nodes.keys()));
   });
 
   it('recognises the refusals that mean the remembered tree was wrong', () => {
@@ -227,39 +251,39 @@ describe('deliver with a tree memory', () => {
   it('falls back to `have` when the server still lacks the root after an upload from memory', async () => {
     const api = new FakeApi();
     const memory = treeMemory(stateDir, 'srv_1');
-    const tree = buildTree(entries(3000));
+    const tree = scanned(entries(3000));
     // Memory claims the very tree being sent, which the server does not hold: nothing to upload from it.
-    memory.remember('pol_1', tree);
+    remember(memory, tree);
     await send(api, tree, memory);
     expect(api.calls.join(' ')).toMatch(/^complete complete (have )+nodes complete$/);
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.nodes.keys()));
-    expect(api.held.has(tree.root)).toBe(true);
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(tree.tree.nodes.keys()));
+    expect(api.held.has(tree.tree.root)).toBe(true);
   });
 
   it('asks `have` when told to ignore the memory (baseline, --full), and still remembers the result', async () => {
     const api = new FakeApi();
     const memory = treeMemory(stateDir, 'srv_1');
-    const first = buildTree(entries(3000));
-    api.holdAll(first);
-    memory.remember('pol_1', first);
-    const second = buildTree(entries(3000, [1]));
+    const first = scanned(entries(3000));
+    api.holdAll(first.tree);
+    remember(memory, first);
+    const second = scanned(entries(3000, [1]));
     await send(api, second, memory, true);
     expect(api.calls).toContain('have');
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(second.nodes.keys()));
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(second.tree.nodes.keys()));
   });
 
   it('leaves the memory alone when the scan is refused for another reason', async () => {
     const api = new FakeApi();
     const memory = treeMemory(stateDir, 'srv_1');
-    const first = buildTree(entries(3000));
-    api.holdAll(first);
-    memory.remember('pol_1', first);
+    const first = scanned(entries(3000));
+    api.holdAll(first.tree);
+    remember(memory, first);
     const inner = api.request;
     api.request = async (method, path, opts) => {
       if (path.endsWith('/nodes')) throw new ApiError(400, { detail: 'A path is not under any target of the policy.' }, method, path);
       return inner(method, path, opts);
     };
-    await expect(send(api, buildTree(entries(3000, [5])), memory)).rejects.toThrow(/not under any target/);
-    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.nodes.keys()));
+    await expect(send(api, scanned(entries(3000, [5])), memory)).rejects.toThrow(/not under any target/);
+    expect(hashesOf(memory.recall('pol_1'))).toEqual(new Set(first.tree.nodes.keys()));
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentPolicy } from '../../functions/contract/agent.schemas.ts';
 import { newTarget } from '../../functions/contract/target-defaults.ts';
 import { samePolicies, startWalk } from '../../agent/run-scan.ts';
+import { readTreeMeta, treeLines } from '../../agent/tree-file.ts';
 
 let dir: string;
 let root: string;
@@ -33,13 +34,17 @@ function policy(extra: Partial<AgentPolicy> = {}): AgentPolicy {
 }
 
 describe('a walk started ahead of the scan (during the check-in)', () => {
-  it('walks every active policy and answers its entries', async () => {
+  // Issue 11: a walk answers each policy's tree (its file), not its entries in memory.
+  it('walks every active policy and answers its tree', async () => {
     const walk = startWalk(stateDir, [policy(), policy({ id: 'pol-off', state: 'off' })], false);
     const outcome = await walk.done;
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.results.map((r) => r.policyId)).toEqual(['pol-1']);
-    expect(outcome.results[0]!.entries.filter(([, e]) => e.type === 'file')).toHaveLength(2000);
+    const leaves = [...treeLines(outcome.results[0]!.file)].filter((l) => l.level === 0);
+    const files = leaves.flatMap((l) => (JSON.parse(l.json) as { entries: [string, { type: string }][] }).entries).filter(([, e]) => e.type === 'file');
+    expect(files).toHaveLength(2000);
+    expect(outcome.results[0]!.root).toBe(readTreeMeta(outcome.results[0]!.file)!.root);
   });
 
   it('stops when cancelled and leaves the hash cache as it was (none written)', async () => {
@@ -58,6 +63,8 @@ describe('a walk started ahead of the scan (during the check-in)', () => {
       }
     })();
     expect(left).toEqual([]);
+    // Nor a tree file of the scan.
+    expect(readdirSync(join(stateDir, 'trees')).filter((n) => !n.endsWith('.tree'))).toEqual([]);
   });
 
   it('is reused only for the same policies with the same settings', () => {

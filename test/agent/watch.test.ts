@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ beforeEach(() => {
 afterEach(() => {
   watcher?.close();
   watcher = null;
-  rmSync(root, { recursive: true, force: true });
+  execFileSync('rm', ['-rf', root]);
 });
 
 function policy(state: AgentPolicy['state'], target: Partial<Target>): AgentPolicy {
@@ -111,6 +112,18 @@ describe('RealTimeWatcher', () => {
     writeFileSync(`${file}.tmp`, 'b');
     const { renameSync } = await import('node:fs');
     renameSync(`${file}.tmp`, file);
+    expect(await w.next()).not.toBeNull();
+  });
+
+  it('watches inside directories whose names are not valid UTF-8, and goes on past one it cannot watch', async () => {
+    const odd = Buffer.concat([Buffer.from(`${root}/app-`), Buffer.from([0xff])]);
+    mkdirSync(odd);
+    // Deeper than PATH_MAX: those directories cannot be watched by path, the rest still is.
+    execFileSync(process.execPath, ['-e', `const fs = require('fs'); process.chdir(process.argv[1]); for (let i = 0; i < 20; i++) { fs.mkdirSync('${'d'.repeat(250)}'); process.chdir('${'d'.repeat(250)}'); }`, root]);
+    const w = start([policy('real-time', {})]);
+    expect(w.status).toBe('active');
+    await settle();
+    writeFileSync(Buffer.concat([odd, Buffer.from('/evil')]), 'x');
     expect(await w.next()).not.toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { runAgent, startAgent } from '../helpers/agent.ts';
 import { scanDigestId } from '../../functions/domain/alert-digest-ids.ts';
+import { getDb } from '../../functions/shared/clients.ts';
+import { keys } from '../../functions/store/keys.ts';
 import type { Mail } from '../../functions/local/stack.ts';
 
 /**
@@ -175,7 +178,15 @@ describe('headers', () => {
   it('a hostname carrying CR/LF and a Bcc header adds no header and no recipient', async () => {
     const t = await newTenant('Header Corp');
     const ops = await profile(t, { name: 'Ops', recipients: ['ops@header.example'], severities: ['critical', 'normal'] });
-    const evil = await server(t, 'evil', { hostname: 'web-2\r\nBcc: x@evil.example', alertProfileIds: [ops] });
+    // Enrollment refuses control characters in a hostname (docs/security.md, "Hostile names from agents"), so the
+    // hostname is planted in the stored server, as one enrolled before that check would carry it: the mail must
+    // stay safe whatever a stored hostname holds.
+    const refused = await stack.api('POST', '/v1/agent/enroll', { key: t.enrollmentKey, body: { hostname: 'web-2\r\nBcc: x@evil.example', platform: 'linux', agentVersion: '1' } });
+    expect(refused.status).toBe(400);
+    const evil = await server(t, 'evil', { hostname: 'web-2', alertProfileIds: [ops] });
+    await getDb().doc.send(
+      new UpdateCommand({ TableName: getDb().table, Key: keys.server(t.id, evil.serverId), UpdateExpression: 'SET hostname = :h', ExpressionAttributeValues: { ':h': 'web-2\r\nBcc: x@evil.example' } }),
+    );
     const before = (await stack.mail()).length;
     writeFileSync(join(evil.dir, 'etc/a.conf'), 'a=2\n');
     await scan(evil);

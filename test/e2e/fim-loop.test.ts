@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { runAgent, startAgent } from '../helpers/agent.ts';
+import { eventsOf as serverEvents, scanCycle as cycle, setUpServer as setUp } from '../helpers/fim.ts';
 import { startHoldProxy } from '../helpers/hold-proxy.ts';
 
 /**
@@ -13,6 +14,9 @@ import { startHoldProxy } from '../helpers/hold-proxy.ts';
 let stack: TestStack;
 let admin: string;
 const root = mkdtempSync(join(tmpdir(), 'dw-e2e-'));
+const setUpServer = (name: string, targets: unknown[], apiUrl?: string) => setUp(stack, root, name, targets, { apiUrl });
+const scanCycle = (serverId: string, stateDir: string) => cycle(stack, serverId, stateDir);
+const eventsOf = (serverId: string) => serverEvents(stack, serverId);
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 beforeAll(async () => {
@@ -23,31 +27,6 @@ afterAll(async () => {
   await stack?.stop();
   rmSync(root, { recursive: true, force: true });
 });
-
-async function setUpServer(name: string, targets: unknown[], apiUrl = stack.apiUrl) {
-  const policy = await stack.api('POST', '/v1/policies', { key: admin, body: { name, platform: 'linux', state: 'on', targets } });
-  expect(policy.status).toBe(201);
-  const group = await stack.api('POST', '/v1/server-groups', { key: admin, body: { name, tag: name, policyIds: [policy.json.id] } });
-  expect(group.status).toBe(201);
-  const stateDir = join(root, `state-${name}`);
-  const enrolled = await runAgent(['enroll', '--api', apiUrl, '--key', stack.credentials.enrollmentKey, '--tag', name, '--hostname', `${name}-1`], { stateDir });
-  expect(enrolled.code, enrolled.stderr).toBe(0);
-  const serverId = enrolled.json.serverId as string;
-  return { policyId: policy.json.id as string, groupId: group.json.id as string, serverId, stateDir };
-}
-
-async function scanCycle(serverId: string, stateDir: string) {
-  const scan = await stack.api('POST', `/v1/servers/${serverId}/scans`, { key: admin });
-  expect(scan.status).toBe(202);
-  const run = await runAgent(['run', '--once'], { stateDir });
-  expect(run.code, run.stderr).toBe(0);
-  await stack.drain();
-  const done = await stack.api('GET', `/v1/scans/${scan.json.id}`, { key: admin });
-  expect(done.json.status).toBe('completed');
-  return done.json;
-}
-
-const eventsOf = async (serverId: string) => (await stack.api('GET', `/v1/events?serverId=${serverId}&limit=500`, { key: admin })).json.items as any[];
 
 describe('the walk-through', () => {
   const W = join(root, 'walk');

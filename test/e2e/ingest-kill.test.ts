@@ -203,22 +203,30 @@ afterAll(async () => {
 
 describe('kill -9 of npm start during a 2,000-change ingest, then a restart on the same data dir', () => {
   const points: KillPoint[] = ['before the first event write', 'in the middle of the event writes', 'after the last event write, before the scan completes'];
-  points.forEach((point, i) => {
+  /** Whether the kill landed where it was aimed (on a busy machine a stop can come a little late). */
+  const landed = (point: KillPoint, p: IngestProgress): boolean => {
+    if (p.completed) return false;
+    if (point === 'before the first event write') return p.events.size === 0;
+    if (point === 'in the middle of the event writes') return p.events.size > 0 && p.events.size < FILES;
+    return p.events.size === FILES;
+  };
+  let version = 0;
+  points.forEach((point) => {
     it(`killed ${point}: the scan completes with exactly its 2,000 events, and an unchanged rescan yields none`, async () => {
-      const progress = await scanAndKill(i + 1, point);
-      expect(progress.scanId).toBeDefined();
-      expect(progress.completed).toBe(false);
-      if (point === 'before the first event write') expect(progress.events.size).toBe(0);
-      else if (point === 'in the middle of the event writes') expect(progress.events.size).toBeGreaterThan(0);
-      else expect(progress.events.size).toBe(FILES);
-      if (point !== 'after the last event write, before the scan completes') expect(progress.events.size).toBeLessThan(FILES);
-
-      const recovery = await restart(progress.scanId!);
-      console.info(
-        `killed ${point}: ${progress.events.size} events in the table, state ${progress.stateMoved ? 'moved' : 'not moved'}; ` +
-          `completed by ${recovery.completedBy}; restart to completed ${recovery.ms} ms`,
-      );
-      await expectExactlyOnce(progress.scanId!);
+      // Every attempt must recover exactly once; a stop that came too late is tried again (up to 3 times), so
+      // the test fails only when the point itself cannot be reached, never because one try overshot.
+      for (let attempt = 1; ; attempt++) {
+        const progress = await scanAndKill(++version, point);
+        expect(progress.scanId).toBeDefined();
+        const recovery = await restart(progress.scanId!);
+        console.info(
+          `killed ${point} (attempt ${attempt}): ${progress.events.size} events in the table, completed ${progress.completed}, state ${progress.stateMoved ? 'moved' : 'not moved'}; ` +
+            `completed by ${recovery.completedBy}; restart to completed ${recovery.ms} ms`,
+        );
+        await expectExactlyOnce(progress.scanId!);
+        if (landed(point, progress)) break;
+        expect(attempt, `the kill came too late ${attempt} times: ${progress.events.size} events, completed ${progress.completed}`).toBeLessThan(3);
+      }
     }, 240_000);
   });
 });

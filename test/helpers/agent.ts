@@ -16,13 +16,20 @@ export interface AgentRun {
  * Runs the agent as a child process, asynchronously: the local stack lives in the test's own process,
  * so a synchronous spawn would block the very API the agent talks to.
  */
-export function startAgent(
-  args: string[],
-  opts: { stateDir: string; env?: Record<string, string>; bin?: string },
-): { child: ChildProcess; done: Promise<AgentRun>; stderr: () => string } {
+export interface AgentOptions {
+  stateDir: string;
+  env?: Record<string, string>;
+  bin?: string;
+  /** Run the agent as this user and group (the tests run as root, which reads every file). */
+  uid?: number;
+  gid?: number;
+}
+
+export function startAgent(args: string[], opts: AgentOptions): { child: ChildProcess; done: Promise<AgentRun>; stderr: () => string } {
   const child = spawn(process.execPath, [opts.bin ?? AGENT_BIN, ...args, '--state-dir', opts.stateDir], {
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
   });
   let stdout = '';
   let stderr = '';
@@ -42,6 +49,6 @@ export function startAgent(
   return { child, done, stderr: () => stderr };
 }
 
-export function runAgent(args: string[], opts: { stateDir: string; env?: Record<string, string>; bin?: string }): Promise<AgentRun> {
+export function runAgent(args: string[], opts: AgentOptions): Promise<AgentRun> {
   return startAgent(args, opts).done;
 }

@@ -32,12 +32,13 @@ export function sqsEvent(queueName: string, bodies: Array<string | object>, opts
 
 /**
  * The event API Gateway (HTTP API, payload format 2.0) hands the API function for one request: lowercase
- * headers, the raw query string, a text body as is and a binary one (bytes) base64-encoded.
+ * headers, the raw query string, a text body as is and a binary one (bytes) base64-encoded, from `sourceIp`
+ * (default 127.0.0.1) as API Gateway saw it.
  */
 export function httpApiEvent(
   method: string,
   pathAndQuery: string,
-  opts: { headers?: Record<string, string>; body?: string | Uint8Array; routeKey?: string } = {},
+  opts: { sourceIp?: string; headers?: Record<string, string>; body?: string | Uint8Array; routeKey?: string } = {},
 ): APIGatewayProxyEventV2 {
   const url = new URL(pathAndQuery, 'https://api.example.com');
   const headers: Record<string, string> = { host: url.host, 'user-agent': 'driftwatch-test', 'x-forwarded-proto': 'https' };
@@ -56,7 +57,7 @@ export function httpApiEvent(
       apiId: 'local',
       domainName: url.host,
       domainPrefix: 'api',
-      http: { method: method.toUpperCase(), path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'driftwatch-test' },
+      http: { method: method.toUpperCase(), path: url.pathname, protocol: 'HTTP/1.1', sourceIp: opts.sourceIp ?? '127.0.0.1', userAgent: headers['user-agent']! },
       requestId: randomUUID(),
       routeKey: opts.routeKey ?? '$default',
       stage: '$default',

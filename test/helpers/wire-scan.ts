@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { buildTree, sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
+import { buildTree, isLeaf, sortEntries, type PathEntry, type Tree } from '../../functions/contract/tree.ts';
 import type { Entry } from '../../functions/contract/entry.ts';
 import type { Api, ApiResponse } from './stack.ts';
 
@@ -33,16 +33,32 @@ export async function enrollOverWire(api: Api, enrollmentKey: string, hostname: 
   return res.json as WireAgent;
 }
 
-/** Starts a scan and uploads every node of the tree of `entries` (sorted; lowest level first); answers the scan id and root. */
-export async function uploadOverWire(api: Api, agent: Pick<WireAgent, 'credential'>, policyId: string, entries: PathEntry[]): Promise<{ scanId: string; root: string }> {
-  const scanId = (await api('POST', '/v1/agent/scans', { key: agent.credential, body: { kind: 'on-demand' } })).json.id as string;
-  const tree = buildTree(entries);
-  const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-  const stored = await api('POST', `/v1/agent/scans/${scanId}/nodes`, {
+/** Starts an on-demand scan as the agent would; answers its id. */
+export async function openScanOverWire(api: Api, agent: Pick<WireAgent, 'credential'>): Promise<string> {
+  const res = await api('POST', '/v1/agent/scans', { key: agent.credential, body: { kind: 'on-demand' } });
+  if (res.status !== 201) throw new Error(`open scan: ${res.status} ${res.text}`);
+  return res.json.id as string;
+}
+
+/** Every node of `tree` in wire form (the server computes the hashes), lowest level first. */
+export function wireNodes(tree: Tree): unknown[] {
+  return [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => (isLeaf(n) ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
+}
+
+/** POST .../nodes with any wire nodes, gzip'd as the agent sends them (a compromised agent sends what it likes). */
+export function postNodesOverWire(api: Api, agent: Pick<WireAgent, 'credential'>, scanId: string, policyId: string, nodes: unknown[]): Promise<ApiResponse> {
+  return api('POST', `/v1/agent/scans/${scanId}/nodes`, {
     key: agent.credential,
     raw: gzipSync(JSON.stringify({ policyId, nodes })),
     headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
   });
+}
+
+/** Starts a scan and uploads every node of the tree of `entries` (sorted; lowest level first); answers the scan id and root. */
+export async function uploadOverWire(api: Api, agent: Pick<WireAgent, 'credential'>, policyId: string, entries: PathEntry[]): Promise<{ scanId: string; root: string }> {
+  const scanId = await openScanOverWire(api, agent);
+  const tree = buildTree(entries);
+  const stored = await postNodesOverWire(api, agent, scanId, policyId, wireNodes(tree));
   if (stored.status !== 200) throw new Error(`nodes: ${stored.status} ${stored.text}`);
   return { scanId, root: tree.root };
 }

@@ -75,10 +75,11 @@ describe('the analysis catches drift', () => {
     expect(deleteLine).toContain('deleteItem (functions/store/db.ts)');
   });
 
-  it('finds the dynamic import of a mailer, a secret read and a send to an undeclared queue', () => {
+  it('finds the dynamic import of a mailer, secret reads (by secret() and destructured) and a send to an undeclared queue', () => {
     const drift = accessDrift(fixtureDeclared, found.fixture!);
     expect(drift.some((line) => line.startsWith('fixture: sends mail but does not declare sendsMail'))).toBe(true);
     expect(drift.some((line) => line.startsWith('fixture: uses secret DRIFTWATCH_MASTER_SECRET'))).toBe(true);
+    expect(drift.some((line) => line.startsWith('fixture: uses secret WEBHOOK_SECRET_KEY'))).toBe(true);
     expect(drift.some((line) => line.startsWith('fixture: uses send to queue alerts'))).toBe(true);
   });
 

@@ -17,14 +17,14 @@ export interface CodeAccess {
   table: Map<string, string[]>;
   /** Reaches SES v2 SendEmail. */
   mail: string[] | undefined;
-  /** Configuration secrets read (`secret('DRIFTWATCH_MASTER_SECRET')`, or the property itself), each with a path. */
+  /** Configuration secrets read (`secret('DRIFTWATCH_MASTER_SECRET')`, the property itself or destructured), each with a path. */
   secrets: Map<string, string[]>;
   /** Queues it sends to (`enqueue`, `enqueueMany`), each with a path; `?` when the queue is not a declared constant. */
   sends: Map<string, string[]>;
 }
 
 /** The secrets the functions read from their configuration, by environment variable. */
-export const SECRET_VARIABLES = ['DRIFTWATCH_MASTER_SECRET', 'OPERATOR_KEY_HASH'] as const;
+export const SECRET_VARIABLES = ['DRIFTWATCH_MASTER_SECRET', 'OPERATOR_KEY_HASH', 'WEBHOOK_SECRET_KEY'] as const;
 
 /** lib-dynamodb's document commands are named after the action without `Item`; client commands after the action. */
 const DOCUMENT_COMMAND_ACTIONS: Record<string, string> = {
@@ -138,8 +138,10 @@ export function analyzeCodeAccess(root: string, entries: Record<string, string>)
           }
           if (symbol && /node_modules\/@aws-sdk\/client-sesv2\//.test(declaredIn) && symbol.name === 'SendEmailCommand') access.mail ??= [...path, where(child)];
         }
-        if (ts.isPropertyAccessExpression(child) && (SECRET_VARIABLES as readonly string[]).includes(child.name.text)) {
-          if (!access.secrets.has(child.name.text)) access.secrets.set(child.name.text, [...path, where(child)]);
+        // `config().NAME` and `const { NAME } = config()` both read the variable.
+        const read = ts.isPropertyAccessExpression(child) ? child.name : ts.isBindingElement(child) ? (child.propertyName ?? child.name) : undefined;
+        if (read && ts.isIdentifier(read) && (SECRET_VARIABLES as readonly string[]).includes(read.text)) {
+          if (!access.secrets.has(read.text)) access.secrets.set(read.text, [...path, where(child)]);
         }
         if (ts.isCallExpression(child) && child.arguments[0]) {
           const callee = resolved(checker, checker.getSymbolAtLocation(ts.isPropertyAccessExpression(child.expression) ? child.expression.name : child.expression));

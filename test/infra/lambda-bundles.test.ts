@@ -1,7 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { APIGatewayProxyStructuredResultV2, SQSBatchResponse } from 'aws-lambda';
-import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +10,13 @@ import { QUEUES } from '../../functions/queues/queues.ts';
 import { scheduleFunction } from '../../functions/schedule/schedule.function.ts';
 import type { FunctionAccess } from '../../functions/shared/function-access.ts';
 import { hashSecret } from '../../functions/shared/secrets.ts';
-import { esbuildOptions } from '../../infra/bundling.ts';
+import { bundleLambda } from '../../infra/bundling.ts';
 import { AGENT_ROUTES } from '../../infra/constructs/api.ts';
 import { DriftwatchStack, REPO_ROOT } from '../../infra/driftwatch-stack.ts';
 import { httpApiEvent, scheduledEvent, sqsEvent } from '../helpers/events.ts';
 import { apiClient, startTestStack, type Api, type ApiResponse, type TestStack } from '../helpers/stack.ts';
 import { completeOverWire, enrollOverWire, uploadOverWire, wireTree } from '../helpers/wire-scan.ts';
+import { startReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { startLambdaProcess, type LambdaProcess } from './lambda-runtime.ts';
 
 /**
@@ -42,6 +42,8 @@ const bundleBytes: Record<string, number> = {};
 /** The API, as a client would call it through API Gateway: each request an HTTP API event to the API bundle. */
 let api: Api;
 let admin: string;
+/** A SIEM's webhook endpoint on 127.0.0.1, for the label-sync bundle. */
+let siem: WebhookReceiver;
 
 /** The environment variables the stack gives each function, from the synthesized template. */
 function templateEnvironments(): Record<string, Json> {
@@ -62,6 +64,8 @@ function localValue(fn: string, variable: string, value: unknown, refs: Record<s
   const secrets = JSON.parse(readFileSync(join(stack.dataDir, 'secrets.json'), 'utf8')) as { masterSecret: string; operatorKey: string };
   if (text.includes(':SecretString:masterSecret:')) return secrets.masterSecret;
   if (text.includes(':SecretString:operatorKeyHash:')) return hashSecret(secrets.operatorKey);
+  // The webhook key, a secret of its own (the whole SecretString); locally a key file beside secrets.json.
+  if (text.includes(':SecretString:::')) return (JSON.parse(readFileSync(join(stack.dataDir, 'webhook-key.json'), 'utf8')) as { webhookSecretKey: string }).webhookSecretKey;
   // SES does not exist here: mail goes to the local stack's SMTP sink, the one deliberate difference.
   if (variable === 'MAIL_TRANSPORT') return stack.endpoints.smtp;
   if (variable === 'CONSOLE_URL') return stack.apiUrl;
@@ -95,12 +99,11 @@ function bundleApi(fn: LambdaProcess): Api {
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'driftwatch-bundles-'));
-  // The bundles, built as the stack builds them.
+  // The bundles, each in the directory that would be zipped (with the files shipped beside it), built as the stack builds them.
   await Promise.all(
     FUNCTIONS.map(async (f) => {
-      const outfile = join(workDir, `${f.name}.mjs`);
-      await build(esbuildOptions(join(REPO_ROOT, f.entry), outfile));
-      bundleBytes[f.name] = statSync(outfile).size;
+      const { bundle } = await bundleLambda(REPO_ROOT, f.entry, join(workDir, f.name));
+      bundleBytes[f.name] = statSync(bundle).size;
     }),
   );
   const environments = templateEnvironments();
@@ -112,12 +115,15 @@ beforeAll(async () => {
   for (const f of FUNCTIONS) {
     const { env, refs } = environments[f.name]!;
     const environment = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, localValue(f.name, k, v, refs)]));
-    fns[f.name] = await startLambdaProcess({ name: f.name, bundle: join(workDir, `${f.name}.mjs`), environment, endpoints: stack.endpoints, workDir });
+    // The other deliberate difference: sync destinations on 127.0.0.1 (the test's receiver) are allowed here.
+    if (environment.WEBHOOK_SECRET_KEY) environment.SYNC_ALLOW_LOOPBACK = 'true';
+    fns[f.name] = await startLambdaProcess({ name: f.name, bundle: join(workDir, f.name, 'index.mjs'), environment, endpoints: stack.endpoints, workDir });
   }
   api = bundleApi(fns.api!);
 }, 300_000);
 
 afterAll(async () => {
+  await siem?.close();
   for (const fn of Object.values(fns)) await fn.stop();
   await stack?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -135,7 +141,7 @@ describe('the deployed bundles, invoked with real events against the local stack
     const bad = await api('POST', '/v1/policies', { key: admin, body: { name: 'x', platform: 'linux', targets: [], surprise: 1 } });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    const policy = await api('POST', '/v1/policies', { key: admin, body: { name: 'bundled', platform: 'linux', targets: [{ path: '/etc' }] } });
+    const policy = await api('POST', '/v1/policies', { key: admin, body: { name: 'bundled', platform: 'linux', reports: true, targets: [{ path: '/etc' }] } });
     expect(policy.status).toBe(201);
     policyId = policy.json.id;
     const profile = await api('POST', '/v1/alert-profiles', { key: admin, body: { name: 'ops', recipients: ['ops@example.com'], severities: ['critical', 'normal'] } });
@@ -184,6 +190,35 @@ describe('the deployed bundles, invoked with real events against the local stack
     const event = await api('GET', `/v1/events/${eventId}`, { key: admin });
     expect(JSON.stringify(event.json)).not.toContain(label.json.id);
     expect(fns['label-cleanup']!.invocations).toBeGreaterThanOrEqual(1);
+  });
+
+  it('label-sync: a notify label is delivered to a sync destination by the label-sync bundle, with the secret the API bundle sealed', async () => {
+    siem = await startReceiver();
+    const destination = await api('POST', '/v1/sync-destinations', { key: admin, body: { name: 'SIEM', type: 'webhook', url: siem.url, secret: 'bundled-secret-0123456789abcdef' } });
+    expect(destination.status, destination.text).toBe(201);
+    expect((await api('POST', '/v1/events/labels', { key: admin, body: { eventIds: [eventId], labelId: 'lbl_important' } })).status).toBe(200);
+    expect((await api('POST', `/v1/sync-destinations/${destination.json.id}/send-now`, { key: admin })).status).toBe(202);
+    await stack.drain();
+    expect(siem.requests).toHaveLength(1);
+    expect(siem.requests[0]!.headers['x-driftwatch-signature']).toMatch(/^sha256=[0-9a-f]{64}/);
+    expect(siem.requests[0]!.json.events.map((e: Json) => e.id)).toEqual([eventId]);
+    expect(fns['label-sync']!.invocations).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports: at the weekly report time the schedule bundle\'s tick has the reports bundle write the policy\'s report', async () => {
+    // The default report time: Sunday 00:00 UTC; the next one after now.
+    const sunday = new Date();
+    sunday.setUTCHours(0, 0, 0, 0);
+    do sunday.setUTCDate(sunday.getUTCDate() + 1);
+    while (sunday.getUTCDay() !== 0);
+    await expect(fns.schedule!.invoke(scheduledEvent(sunday), 55)).resolves.toBeNull();
+    await stack.drain();
+    const reports = await api('GET', `/v1/reports?policyId=${policyId}`, { key: admin });
+    expect(reports.status, reports.text).toBe(200);
+    expect(reports.json.items).toHaveLength(1);
+    expect(reports.json.items[0]).toMatchObject({ policyId, to: sunday.toISOString() });
+    expect(reports.json.items[0].rowCount).toBeGreaterThanOrEqual(1);
+    expect(fns.reports!.invocations).toBeGreaterThanOrEqual(1);
   });
 
   it('schedule: an EventBridge scheduled event runs the tick (it reads the table, nothing fails)', async () => {

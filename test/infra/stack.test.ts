@@ -23,10 +23,10 @@ import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwa
 type Json = Record<string, any>;
 
 /** A queue declared only in this test: adding a queue must be one declaration. */
-const REPORTS_QUEUE = defineQueue({
-  name: 'reports',
-  message: zm.object({ policyId: zm.string() }),
-  worker: 'functions/workers/reports.worker.ts',
+const EXAMPLE_QUEUE = defineQueue({
+  name: 'example-export',
+  message: zm.object({ tenantId: zm.string() }),
+  worker: 'functions/workers/example-export.worker.ts',
   senders: ['schedule'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
@@ -41,7 +41,7 @@ const REPORTS_QUEUE = defineQueue({
 function scratchRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'driftwatch-infra-'));
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), REPORTS_QUEUE.worker];
+  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), EXAMPLE_QUEUE.worker];
   for (const entry of entries) {
     mkdirSync(dirname(join(root, entry as string)), { recursive: true });
     writeFileSync(join(root, entry as string), 'export const handler = async () => undefined;\n');
@@ -119,6 +119,12 @@ describe('data', () => {
       }),
     });
   });
+
+  it('generates the webhook key, a secret of its own, and retains it', () => {
+    const webhookKey = template.toJSON().Resources[stack.getLogicalId(stack.data.webhookKey.node.defaultChild as any)];
+    expect(webhookKey).toMatchObject({ Type: 'AWS::SecretsManager::Secret', DeletionPolicy: 'Retain', Properties: { GenerateSecretString: { PasswordLength: 64 } } });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+  });
 });
 
 describe('queues', () => {
@@ -191,10 +197,26 @@ describe('workers', () => {
   });
 
   it('adds a queue and its worker with one declaration', () => {
-    const { stack: withReports, template: t } = synth({}, [...QUEUES, REPORTS_QUEUE]);
+    const { stack: withSync, template: t } = synth({}, [...QUEUES, EXAMPLE_QUEUE]);
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', QUEUES.length + 1);
-    const scheduleEnv = t.toJSON().Resources[withReports.getLogicalId(withReports.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
-    expect(scheduleEnv[queueUrlEnv('reports')]).toEqual({ Ref: withReports.getLogicalId(withReports.queues.queues.reports!.node.defaultChild as any) });
+    const scheduleEnv = t.toJSON().Resources[withSync.getLogicalId(withSync.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(scheduleEnv[queueUrlEnv('example-export')]).toEqual({ Ref: withSync.getLogicalId(withSync.queues.queues['example-export']!.node.defaultChild as any) });
+    // Its DLQ and its worker are watched with no edit of the alarms: DLQ depth, errors, throttles, dashboard.
+    const json = t.toJSON();
+    const alarmsOf = Object.values(json.Resources as Json).filter((r: Json) => r.Type === 'AWS::CloudWatch::Alarm').map((r: Json) => JSON.stringify(r.Properties.Dimensions ?? []));
+    const dlq = withSync.getLogicalId(withSync.queues.deadLetterQueues['example-export']!.node.defaultChild as any);
+    const worker = withSync.getLogicalId(withSync.queues.workers['example-export']!.node.defaultChild as any);
+    expect(alarmsOf.filter((d) => d.includes(`"${dlq}"`))).toHaveLength(1);
+    expect(alarmsOf.filter((d) => d.includes(`"${worker}"`))).toHaveLength(2);
+    const [dashboard] = Object.values(json.Resources as Json).filter((r: Json) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(JSON.stringify(dashboard.Properties.DashboardBody)).toContain(dlq);
+  });
+
+  it('the reports queue reaches the schedule only (its one sender)', () => {
+    const envOf = (fn: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables;
+    expect(envOf(stack.schedule.fn)[queueUrlEnv('reports')]).toEqual({ Ref: queueId(stack.queues.queues.reports!) });
+    expect(envOf(stack.api.fn)[queueUrlEnv('reports')]).toBeUndefined();
+    expect(envOf(stack.queues.workers.reports!)[queueUrlEnv('reports')]).toBeUndefined();
   });
 
   it('the alerts queue reaches its declared senders only, and only the alerts worker may send mail', () => {
@@ -255,12 +277,18 @@ describe('functions', () => {
           expect(env[queueVisibilityEnv(def.name)], `${name}: ${def.name}`).toBe(String(visibilityTimeoutSeconds(def)));
         } else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
-      // Secrets only where declared (functions/shared/function-access.ts).
+      // Secrets only where declared (functions/shared/function-access.ts): the webhook key only in the API
+      // (which seals) and label-sync (which opens), by their declarations.
       const secrets = declarationOf(name).secrets ?? [];
-      if (secrets.includes('DRIFTWATCH_MASTER_SECRET')) expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
-      else expect(env.DRIFTWATCH_MASTER_SECRET, name).toBeUndefined();
-      if (secrets.includes('OPERATOR_KEY_HASH')) expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);
-      else expect(env.OPERATOR_KEY_HASH, name).toBeUndefined();
+      const references: Record<string, RegExp> = {
+        DRIFTWATCH_MASTER_SECRET: /\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/,
+        OPERATOR_KEY_HASH: /\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/,
+        WEBHOOK_SECRET_KEY: /\{\{resolve:secretsmanager:.*:SecretString:::\}\}/,
+      };
+      for (const [variable, reference] of Object.entries(references)) {
+        if (secrets.includes(variable as never)) expect(JSON.stringify(env[variable]), `${name}: ${variable}`).toMatch(reference);
+        else expect(env[variable], `${name}: ${variable}`).toBeUndefined();
+      }
       expect(env).toMatchObject({
         MAIL_TRANSPORT: 'ses',
         MAIL_FROM: DEFAULT_MAIL_FROM,
@@ -352,7 +380,7 @@ describe('permissions', () => {
 
   it('let each function send only to the queues that declare it a sender', () => {
     const declared = (name: string) => QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => q.name);
-    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts']));
+    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts', 'label-sync']));
     for (const name of functionNames()) expect(new Set(sendsTo(functionOf(name))), name).toEqual(new Set(declared(name)));
   });
 

@@ -243,6 +243,28 @@ describe('a full upload over the wire', () => {
   });
 });
 
+describe('what enrollment and check-in tell the agent about its group (issue 18)', () => {
+  it('a tag no group has: enrolled into Unassigned, which has no policy, and the answer says both', async () => {
+    const enrolled = await stack.api('POST', '/v1/agent/enroll', { key: stack.credentials.enrollmentKey, body: { hostname: 'typo-1', platform: 'linux', agentVersion: '1', tag: 'wbe' } });
+    expect(enrolled.status).toBe(201);
+    expect(enrolled.json).toMatchObject({ tagMatched: false, group: { id: 'grp_unassigned', name: 'Unassigned', policyCount: 0 } });
+    const checkIn = await agentCall(enrolled.json.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1' });
+    expect(checkIn.json.config).toEqual({ policies: [], group: { id: 'grp_unassigned', name: 'Unassigned' } });
+  });
+
+  it('a matching tag: the group, how many policies it has, and its name in the config', async () => {
+    const enrolled = await stack.api('POST', '/v1/agent/enroll', { key: stack.credentials.enrollmentKey, body: { hostname: 'proto-9', platform: 'linux', agentVersion: '1', tag: 'proto' } });
+    const group = (await stack.api('GET', '/v1/server-groups', { key: admin })).json.items.find((g: { tag?: string }) => g.tag === 'proto');
+    expect(enrolled.json).toMatchObject({ tagMatched: true, group: { id: group.id, name: 'proto', policyCount: group.policyIds.length } });
+    expect(group.policyIds.length).toBeGreaterThan(0);
+    const untagged = await stack.api('POST', '/v1/agent/enroll', { key: stack.credentials.enrollmentKey, body: { hostname: 'plain-1', platform: 'linux', agentVersion: '1' } });
+    expect(untagged.json).toMatchObject({ tagMatched: false, group: { name: 'Unassigned' } });
+    const checkIn = await agentCall(enrolled.json.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1' });
+    expect(checkIn.json.config.group).toEqual({ id: enrolled.json.group.id, name: 'proto' });
+    expect(checkIn.json.config.policies.map((p: { id: string }) => p.id)).toEqual(group.policyIds);
+  });
+});
+
 describe('scheduled dispatch', () => {
   it('a retry after a crash between the scan and its inbox entry still puts the scan in the inbox, once', async () => {
     const { dispatchScans } = await import('../../functions/use-cases/dispatch-scans.ts');

@@ -9,13 +9,13 @@ import { createPolicy } from '../../use-cases/create-policy.ts';
 import { exportPolicy, policyInputOf } from '../../use-cases/export-policy.ts';
 import { importTargets } from '../../use-cases/import-targets.ts';
 import { BODY_LIMITS } from '../middleware/body-limit.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse, unsupportedMediaResponse } from '../schemas/common.schemas.ts';
+import { conflictResponse, errorResponses, idParam, jsonBody, jsonResponse, unsupportedMediaResponse } from '../schemas/common.schemas.ts';
 import { ImportBodySchema, ImportTargetsQuerySchema } from '../schemas/policy-import.schemas.ts';
 import { found, newRouter, route } from '../router.ts';
 
 /** Moving policies and targets in and out: other tools' files, and policies between tenants. */
 export const policyImportRoutes = newRouter();
-const tags = ['Policies'];
+const tag = 'Policies';
 
 /** Content types the target import reads, and the format each means. */
 const FORMAT_OF_TYPE: Record<string, ImportFormat | null> = {
@@ -64,13 +64,15 @@ policyImportRoutes.openapi(
     path: '/v1/policies/{id}/targets/import',
     access: 'author',
     bodyLimit: BODY_LIMITS.imports,
-    tags,
-    summary: 'Import targets from a Tanium watchlist CSV, an OSSEC/Wazuh <syscheck> block or an AIDE configuration',
+    operationId: 'importPolicyTargets',
+    tag,
+    summary: 'Import targets from another tool',
     description:
+      'Reads a Tanium watchlist CSV (`text/csv`), an OSSEC/Wazuh `<syscheck>` block (`application/xml`) or an AIDE configuration (`text/plain?format=aide`) and appends its paths to the policy as targets (docs/templates-and-imports.md has each mapping). ' +
       'Every line is either added (`targets`, with its line) or reported in `skipped` with the reason; lines that were used or have no equivalent here are in `notes`. ' +
       'A file that cannot be read at all is a 400 naming the line, and adds nothing; so is an import that would take the policy over 500 targets. Bodies over 1 MiB: 413.',
     request: {
-      params: IdParamSchema,
+      params: idParam('policy'),
       query: ImportTargetsQuerySchema,
       body: {
         required: true,
@@ -79,6 +81,7 @@ policyImportRoutes.openapi(
     },
     responses: {
       200: jsonResponse(ImportTargetsResultSchema, 'What was added, skipped and noted.'),
+      ...conflictResponse('The policy kept changing while the targets were added: try again.'),
       ...unsupportedMediaResponse('Another Content-Type, or a charset that is not supported.'),
       ...errorResponses,
     },
@@ -96,9 +99,12 @@ policyImportRoutes.openapi(
     method: 'get',
     path: '/v1/policies/{id}/export',
     access: 'read-only',
-    tags,
-    summary: 'Export a policy as JSON, to import it into another tenant (QA to production)',
-    request: { params: IdParamSchema },
+    operationId: 'exportPolicy',
+    tag,
+    summary: 'Export a policy',
+    description:
+      'The policy as a JSON file (`Content-Disposition: attachment`) without ids, timestamps or baseline server, to import into another tenant (QA to production) with POST /v1/policies/import.',
+    request: { params: idParam('policy') },
     responses: { 200: jsonResponse(PolicyExportSchema, 'The policy without ids, timestamps or baseline server.'), ...errorResponses },
   }),
   async (c) => {
@@ -115,8 +121,10 @@ policyImportRoutes.openapi(
     path: '/v1/policies/import',
     access: 'author',
     bodyLimit: BODY_LIMITS.imports,
-    tags,
-    summary: 'Create a policy from an export (new ids; no baseline server)',
+    operationId: 'importPolicy',
+    tag,
+    summary: 'Import an exported policy',
+    description: 'Creates a new policy from the answer of GET /v1/policies/{id}/export (of any tenant): new ids, no baseline server. Bodies over 1 MiB: 413.',
     request: { body: jsonBody(PolicyExportSchema) },
     responses: { 201: jsonResponse(PolicySchema, 'The new policy.'), ...errorResponses },
   }),
