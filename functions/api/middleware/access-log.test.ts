@@ -13,8 +13,8 @@ const app = new Hono()
   })
   .get('/anonymous', (c) => c.text('ok'));
 
-function requestLines(write: ReturnType<typeof vi.spyOn>): Array<Record<string, unknown>> {
-  return write.mock.calls
+function requestLines(calls: ReadonlyArray<readonly unknown[]>): Array<Record<string, unknown>> {
+  return calls
     .map((call) => String(call[0]))
     .flatMap((text) => text.split('\n').filter(Boolean))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -31,7 +31,7 @@ describe('access log line', () => {
     const run = handle(app) as unknown as (event: unknown, context: unknown) => Promise<unknown>;
     await run(known, lambdaContext('api', 30));
     await run(anonymous, lambdaContext('api', 30));
-    const [first, second] = requestLines(write);
+    const [first, second] = requestLines(write.mock.calls);
     expect(first).toMatchObject({ apiRequestId: known.requestContext.requestId, tenantId: 'ten_42', path: '/known', status: 200 });
     expect(second).toMatchObject({ apiRequestId: anonymous.requestContext.requestId, status: 200 });
     expect(second).not.toHaveProperty('tenantId');
