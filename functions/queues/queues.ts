@@ -53,13 +53,14 @@ export const scanIngestQueue = defineQueue({
 
 /**
  * One message per deleted label or rule: the worker takes that label (or every label the rule applied)
- * off the events, recording each removal, and continues in a new message when there is more.
+ * off the events, recording each removal, and continues in a new message when there is more. The schedule's
+ * sweep sends a cleanup again when its message was lost.
  */
 export const labelCleanupQueue = defineQueue({
   name: 'label-cleanup',
   message: z.strictObject({ tenantId: id, kind: z.enum(['label', 'rule']), id }),
   worker: 'functions/workers/label-cleanup.worker.ts',
-  senders: ['api', 'label-cleanup'],
+  senders: ['api', 'schedule', 'label-cleanup'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 120,
   batchSize: 1,
