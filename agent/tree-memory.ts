@@ -48,7 +48,7 @@ const legacyFileNames = (stateDir: string, policyId: string) => ['entries', 'nod
 /** Scan tree files left behind by a process that died this long ago are removed. */
 const STALE_SCAN_MS = 24 * 3600 * 1000;
 
-/** Removes scan tree files (`*.scan`) older than a day: left by a crashed or killed agent. */
+/** Removes scan tree files (`*.scan`, `*.scan.base`, temporary files) older than a day: left by a crashed or killed agent. */
 export function sweepScanTrees(stateDir: string, now = Date.now()): void {
   const dir = paths(stateDir).trees;
   let names: string[];
@@ -58,7 +58,7 @@ export function sweepScanTrees(stateDir: string, now = Date.now()): void {
     return;
   }
   for (const name of names) {
-    if (!/\.scan$|\.tmp$/.test(name)) continue;
+    if (!/\.scan$|\.scan\.base$|\.tmp$/.test(name)) continue;
     try {
       if (now - statSync(join(dir, name)).mtimeMs > STALE_SCAN_MS) rmSync(join(dir, name), { force: true });
     } catch {
