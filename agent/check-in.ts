@@ -1,6 +1,7 @@
 import type { AgentPolicy, CheckInRequest, CheckInResponse, PendingScan } from '../functions/contract/agent.schemas.ts';
 import type { AgentContext } from './context.ts';
 import { log } from './log.ts';
+import { detectSoftware } from './software.ts';
 import { readState, updateState, type Watching } from './state.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -23,7 +24,8 @@ export async function checkIn(ctx: AgentContext, opts: { starting: boolean; watc
   const held = readState(ctx.stateDir);
   // Without the config itself a version is useless: ask for the config again.
   const configVersion = held.config ? held.configVersion : null;
-  const body: CheckInRequest = { agentVersion: AGENT_VERSION, configVersion, starting: opts.starting };
+  // The server stores the software list only when it changed, so sending it every time costs no write.
+  const body: CheckInRequest = { agentVersion: AGENT_VERSION, configVersion, starting: opts.starting, software: detectSoftware() };
   if (opts.watching) body.watching = opts.watching;
   const res = await ctx.client.request<CheckInResponse>('POST', '/v1/agent/check-in', { body });
   const answer = res.body;

@@ -32,7 +32,8 @@ export interface DriftwatchStackProps extends StackProps {
  * stateless ones (functions, API, schedule), which receive only the grants they need.
  *
  * CDK context (`-c key=value` or cdk.json): `operatorKeyHash` (64 hex; otherwise read from the secret),
- * `secretVersionId` (pin the secret version the functions resolve), `mailFrom`, `alarmEmail`.
+ * `secretVersionId` (pin the secret version the functions resolve), `mailFrom`, `alarmEmail`, `consoleUrl` (what
+ * alert mail links to; default the HTTP API's URL).
  */
 export class DriftwatchStack extends Stack {
   readonly data: Data;
@@ -48,6 +49,7 @@ export class DriftwatchStack extends Stack {
     const secretVersionId = optionalContext(this, 'secretVersionId', /^[\w-]{32,64}$/, 'a Secrets Manager version id');
     const mailFrom = optionalContext(this, 'mailFrom', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address') ?? DEFAULT_MAIL_FROM;
     const alarmEmail = optionalContext(this, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address');
+    const consoleUrl = optionalContext(this, 'consoleUrl', /^https?:\/\/\S+$/, 'an http(s) URL');
 
     this.data = new Data(this, 'Data', { operatorKeyHash, secretVersionId });
     // What functions/shared/config.ts reads; queue URLs go only to each queue's declared senders.
@@ -70,6 +72,12 @@ export class DriftwatchStack extends Stack {
       environment,
     });
     this.queues.connectSender(this.schedule.fn, 'schedule');
+    // Only what seals (the API, on create and PATCH) and opens (the label-sync worker, to sign) a webhook secret gets its key.
+    for (const fn of [this.api.fn, this.queues.workers['label-sync']]) {
+      for (const [name, value] of Object.entries(this.data.webhookKeyEnvironment)) fn?.addEnvironment(name, value);
+    }
+    // Links in mail: the console when one is named, else the API itself (not known to the API function: a cycle).
+    for (const worker of Object.values(this.queues.workers)) worker.addEnvironment('CONSOLE_URL', consoleUrl ?? this.api.stage.url);
 
     this.alarms = new Alarms(this, 'Alarms', {
       functions: { api: this.api.fn, schedule: this.schedule.fn, ...this.queues.workers },

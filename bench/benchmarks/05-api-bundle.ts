@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { LAMBDA_ESBUILD } from '../../infra/constructs/app-function.ts';
 import { REPO } from '../lib/context.ts';
 import { medianOf, run } from '../lib/proc.ts';
 import { findNode22 } from '../lib/node22.ts';
@@ -16,8 +17,6 @@ import type { Benchmark, Row } from '../lib/types.ts';
  * and the cold import time of each bundle in a fresh Node process (median). Workers must carry no
  * hono / @hono/zod-openapi (DESIGN.md).
  */
-
-const BANNER = "import { createRequire as __driftwatchCreateRequire } from 'node:module'; const require = __driftwatchCreateRequire(import.meta.url);";
 
 function entries(): Record<string, string> {
   const out: Record<string, string> = { api: 'functions/api/lambda.ts', schedule: 'functions/schedule/schedule.handler.ts' };
@@ -73,16 +72,11 @@ export const benchmark: Benchmark = {
       const result = await build({
         entryPoints: [join(REPO, entry)],
         outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
+        ...LAMBDA_ESBUILD,
+        mainFields: [...LAMBDA_ESBUILD.mainFields],
         sourcemap: false,
         legalComments: 'none',
         metafile: true,
-        banner: { js: BANNER },
         logLevel: 'error',
       });
       const bytes = statSync(outfile).size;

@@ -16,6 +16,34 @@ import type { Proc } from './types.ts';
 
 const source = new AsyncLocalStorage<string>();
 
+/** Runs `work` with its DynamoDB and SQS requests counted under `name` (e.g. "schedule" for a tick run in the bench process). */
+export const asSource = <T>(name: string, work: () => Promise<T>): Promise<T> => source.run(name, work);
+
+/** SQS requests by command, per source (senders only: the local pollers have their own client). */
+export class SqsMeter {
+  readonly bySource = new Map<string, Record<string, number>>();
+
+  record(src: string, command: string): void {
+    const t = this.bySource.get(src) ?? {};
+    t[command] = (t[command] ?? 0) + 1;
+    this.bySource.set(src, t);
+  }
+
+  snapshot(): Map<string, Record<string, number>> {
+    return new Map([...this.bySource].map(([k, v]) => [k, { ...v }]));
+  }
+
+  since(before: Map<string, Record<string, number>>): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [src, now] of this.bySource) {
+      const d: Record<string, number> = {};
+      for (const [cmd, n] of Object.entries(now)) if (n - (before.get(src)?.[cmd] ?? 0) > 0) d[cmd] = n - (before.get(src)?.[cmd] ?? 0);
+      if (Object.keys(d).length) out[src] = d;
+    }
+    return out;
+  }
+}
+
 export interface Tally {
   requests: number;
   byCommand: Record<string, number>;
@@ -134,6 +162,7 @@ export interface HandlerClock {
 export interface BenchStack {
   stack: LocalStack;
   meter: DdbMeter;
+  sqsMeter: SqsMeter;
   /** Summed over requests to /v1/agent/*: what an agent waits for besides the network. */
   agentApiClock: HandlerClock;
   /** performance.now() when the API answered 200 to a scan's `complete` (the upload was accepted), by scan id. */
@@ -179,8 +208,16 @@ export async function startBenchStack(dataDir: string): Promise<BenchStack> {
   const { startStack } = await import('../../functions/local/stack.ts');
   const stack = await startStack({ port: 0, dataDir, scheduleTimer: false, wrapWorker: wrapWorker as never });
 
-  const { getDb } = await import('../../functions/shared/clients.ts');
+  const { getDb, getSqs } = await import('../../functions/shared/clients.ts');
   const meter = new DdbMeter();
+  const sqsMeter = new SqsMeter();
+  getSqs().middlewareStack.add(
+    (next, context) => async (args) => {
+      sqsMeter.record(source.getStore() ?? 'api', String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchSqsMeter' },
+  );
   getDb().doc.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String(context.commandName);
@@ -249,7 +286,7 @@ export async function startBenchStack(dataDir: string): Promise<BenchStack> {
     });
   };
 
-  return { stack, meter, agentApiClock, completedAt, workerRuns, waitForWorker, api };
+  return { stack, meter, sqsMeter, agentApiClock, completedAt, workerRuns, waitForWorker, api };
 }
 
 /** One enrolled agent (its own state dir) with one policy over one directory. */

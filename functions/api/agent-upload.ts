@@ -4,10 +4,12 @@ import { AppError, UnsupportedMediaTypeError, ValidationError } from '../shared/
 import { NodesRequestSchema, type NodesRequest } from '../contract/agent.schemas.ts';
 import type { Policy } from '../contract/policy.schemas.ts';
 import type { PathEntry } from '../contract/entry.ts';
-import { innerHash, isLeaf, leafHash, leafIsOrdered, MAX_NODE_WIDTH, type TreeNode } from '../contract/tree.ts';
+import { innerHash, isLeaf, leafHash, leafIsOrdered, type InnerNode, type LeafNode, type TreeNode } from '../contract/tree.ts';
 import { applyChildEdits, applyLeafDelta } from '../contract/tree-delta.ts';
 import { targetForPath, type TargetPlatform } from '../contract/targets.ts';
-import { existingNodes, loadNodes } from '../store/nodes.ts';
+import { CONTROL_CHARACTER, wirePathProblem } from '../contract/wire-path.ts';
+import { innerSummary, leafSummary, TreeShapeError, type NodeSummary } from '../domain/tree-shape.ts';
+import { loadNodes, nodeSummaries, type VerifiedNode } from '../store/nodes.ts';
 import { fieldErrors } from './router.ts';
 
 /** A decompressed node upload may be at most this large (gzip bombs stop here, not in memory). */
@@ -50,60 +52,79 @@ const invalid = (detail: string, path: string, message: string) => new Validatio
 /**
  * Turns an upload into verified nodes keyed by the hash the server computes itself (the agent sends
  * none). Deltas are expanded against their base, which must be a stored node of this tenant on the same
- * level; leaves must be sorted with every path under one of the policy's targets; an inner node's
- * children must be stored already or come in the same request, on a lower level. Throws a 400 naming
+ * level. Every path must be a clean wire path (absolute, no empty, `.` or `..` segment, no raw control
+ * character: functions/contract/wire-path.ts) under one of the policy's targets, and a link target must
+ * hold no raw control character. Every node must have the shape buildTree gives (domain/tree-shape.ts):
+ * a leaf sorted, an inner node's children stored already or in the same request, exactly one level
+ * below it, in path order (so none twice), the whole subtree within MAX_TREE_ENTRIES. So a tree that
+ * could never be ingested is refused here, before its scan is even marked running. Throws a 400 naming
  * the first offending node; nothing is stored by this function.
  */
-export async function decodeNodes(tenantId: string, policy: Policy, upload: NodesRequest, platform: TargetPlatform = 'linux'): Promise<Map<string, TreeNode>> {
+export async function decodeNodes(tenantId: string, policy: Policy, upload: NodesRequest, platform: TargetPlatform = 'linux'): Promise<Map<string, VerifiedNode>> {
   const bases = await loadNodes(tenantId, upload.nodes.flatMap((n) => ('base' in n ? [n.base] : [])));
   const nodes = upload.nodes.map((node, i) => expand(node, i, bases));
+  const verified = new Map<string, VerifiedNode>();
+  const levelInRequest = new Map(nodes.map((n) => [n.hash, n.level]));
   nodes.forEach((node, i) => {
     if (!isLeaf(node)) return;
-    if (!leafIsOrdered(node.entries)) throw invalid('Leaf entries must be sorted by path without duplicates.', `nodes.${i}`, 'not sorted');
-    node.entries.forEach(([path]) => {
-      if (!targetForPath(policy.targets, path, { platform })) throw invalid('A path is not under any target of the policy.', `nodes.${i}`, `${path} is outside the policy's targets`);
+    checkEntries(policy, platform, node.entries, i);
+    verified.set(node.hash, { ...node, summary: shaped(i, () => leafSummary(node.entries)) });
+  });
+  const referenced = nodes.flatMap((n) => (isLeaf(n) ? [] : n.children)).filter((h) => !levelInRequest.has(h));
+  const stored = await nodeSummaries(tenantId, referenced);
+  // Lowest level first: a child in the request is then verified before its parent.
+  const inner = nodes.map((node, i) => ({ node, i })).filter(({ node }) => !isLeaf(node));
+  inner.sort((a, b) => a.node.level - b.node.level);
+  for (const { node, i } of inner) {
+    const children = (node as InnerNode).children.map((child) => {
+      const summary = verified.get(child)?.summary ?? stored.get(child);
+      if (summary) return summary;
+      const level = levelInRequest.get(child);
+      if (level !== undefined) throw invalid('A child must be exactly one level below its parent.', `nodes.${i}.children`, `bad level for ${child}`);
+      throw invalid('An inner node references a node the server does not have; upload children first.', `nodes.${i}.children`, `missing ${child}`);
     });
-  });
-  const inRequest = new Map(nodes.map((n) => [n.hash, n]));
-  const referenced = nodes.flatMap((n) => (isLeaf(n) ? [] : n.children)).filter((h) => !inRequest.has(h));
-  const stored = await existingNodes(tenantId, referenced);
-  nodes.forEach((node, i) => {
-    if (isLeaf(node)) return;
-    for (const child of node.children) {
-      const inline = inRequest.get(child);
-      if (!inline && !stored.has(child)) throw invalid('An inner node references a node the server does not have; upload children first.', `nodes.${i}.children`, `missing ${child}`);
-      if (inline && inline.level >= node.level) throw invalid('A child must be on a lower level than its parent.', `nodes.${i}.children`, `bad level for ${child}`);
+    verified.set(node.hash, { ...node, summary: shaped(i, () => innerSummary(node.level, children)) });
+  }
+  return verified;
+}
+
+/** The summary `summarize` gives, or the rule it breaks as a 400 naming node `i`. */
+function shaped(i: number, summarize: () => NodeSummary): NodeSummary {
+  try {
+    return summarize();
+  } catch (error) {
+    if (error instanceof TreeShapeError) throw invalid(`Node ${i} does not have the shape of a tree the agent builds.`, `nodes.${i}`, error.message);
+    throw error;
+  }
+}
+
+/** Every path clean and inside the policy, every link target free of raw control characters. */
+function checkEntries(policy: Policy, platform: TargetPlatform, entries: readonly PathEntry[], i: number): void {
+  for (const [path, entry] of entries) {
+    const problem = wirePathProblem(path);
+    if (problem) throw invalid(`A path in node ${i} is not acceptable.`, `nodes.${i}`, `${JSON.stringify(path)} ${problem}`);
+    if (typeof entry.linkTarget === 'string' && CONTROL_CHARACTER.test(entry.linkTarget)) {
+      throw invalid(`A link target in node ${i} is not acceptable.`, `nodes.${i}`, `the linkTarget of ${JSON.stringify(path)} contains a raw control character (escape it as \\xHH)`);
     }
-  });
-  return inRequest;
+    if (!targetForPath(policy.targets, path, { platform })) throw invalid('A path is not under any target of the policy.', `nodes.${i}`, `${path} is outside the policy's targets`);
+  }
 }
 
 function expand(node: WireNode, i: number, bases: Map<string, TreeNode>): TreeNode {
-  const width = (n: number) => {
-    if (n < 1 || n > MAX_NODE_WIDTH) throw invalid(`A node holds 1 to ${MAX_NODE_WIDTH} entries or children.`, `nodes.${i}`, `${n} items`);
-  };
-  if ('entries' in node) {
-    width(node.entries.length);
-    return { level: 0, hash: leafHash(node.entries as PathEntry[]), entries: node.entries as PathEntry[] };
-  }
-  if ('children' in node) {
-    width(node.children.length);
-    return { level: node.level, hash: innerHash(node.level, node.children), children: node.children };
-  }
+  if ('entries' in node) return { level: 0, hash: leafHash(node.entries as PathEntry[]), entries: node.entries as PathEntry[] };
+  if ('children' in node) return { level: node.level, hash: innerHash(node.level, node.children), children: node.children };
   const base = bases.get(node.base);
   if (!base || base.level !== node.level) throw invalid('A delta names a base node the server does not have on that level.', `nodes.${i}.base`, `unknown base ${node.base}`);
   if ('put' in node) {
     if (!leafIsOrdered(node.put as PathEntry[])) throw invalid('Delta entries must be sorted by path without duplicates.', `nodes.${i}.put`, 'not sorted');
-    const entries = applyLeafDelta((base as Extract<TreeNode, { level: 0 }>).entries, { remove: node.remove, put: node.put as PathEntry[] });
-    width(entries.length);
+    const entries = applyLeafDelta((base as LeafNode).entries, { remove: node.remove, put: node.put as PathEntry[] });
     return { level: 0, hash: leafHash(entries), entries };
   }
   let children: string[];
   try {
-    children = applyChildEdits((base as { children: string[] }).children, node.edits);
+    children = applyChildEdits((base as InnerNode).children, node.edits);
   } catch {
     throw invalid('A child edit points outside the base node.', `nodes.${i}.edits`, 'out of range');
   }
-  width(children.length);
   return { level: node.level, hash: innerHash(node.level, children), children };
 }

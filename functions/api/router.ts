@@ -1,8 +1,10 @@
 import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
+import type { Handler, MiddlewareHandler } from 'hono';
 import { NotFoundError, ValidationError, type FieldError } from '../shared/problem.ts';
-import { errorResponses, IdParamSchema, jsonResponse, listQuery, pageOf } from './schemas/common.schemas.ts';
-import { authorize, type Access, type AuthEnv } from './middleware/auth.ts';
+import { errorResponses, idParam, jsonResponse, listQuery, pageOf } from './schemas/common.schemas.ts';
+import { authorize, WHO, type Access, type AuthEnv } from './middleware/auth.ts';
+import type { ApiTag } from './tags.ts';
 import { BODY_LIMITS, limitBody } from './middleware/body-limit.ts';
 
 /** zod issues -> the problem's `errors` list; unknown keys are listed one per key with their full path. */
@@ -49,26 +51,69 @@ export function declareRoute(method: string, path: string): void {
   DECLARED_ROUTES.push({ method: method.toUpperCase(), pattern: pathPattern(path) });
 }
 
+/** The security scheme (openapi-document.ts) each kind of access takes. */
+const SECURITY_SCHEME: Record<Access, string> = {
+  operator: 'operatorKey',
+  enrollment: 'enrollmentKey',
+  agent: 'agentCredential',
+  'read-only': 'apiKey',
+  user: 'apiKey',
+  author: 'apiKey',
+  admin: 'apiKey',
+};
+
+/** What every operation must say about itself in the reference: a generated client names its methods by operationId. */
+export interface OperationDocs {
+  /** camelCase verb + noun, unique across the API (`createPolicy`): the method name in generated clients. */
+  operationId: string;
+  tag: ApiTag;
+  summary: string;
+  /** What it does beyond the summary: defaults, side effects, what it answers when. The credential it needs is added. */
+  description: string;
+}
+
+const operationIds = new Set<string>();
+
 /**
  * A route with its access rule and body limit declared where it is defined: the route's own
  * middleware checks the body size, then the credential (401 invalid, 403 not allowed here). Matching
  * comes first, so an unknown path is a 404 and a wrong method a 405, whatever the credential.
+ * operationId, tag, summary and description are required, so no operation reaches /docs undocumented.
  */
-export function route<const R extends RouteConfig>(config: R & { access: Access; bodyLimit?: number }) {
-  const { access, bodyLimit, ...rest } = config;
+export function route<const R extends Omit<RouteConfig, 'operationId' | 'tags' | 'summary' | 'description'>>(
+  config: R & OperationDocs & { access: Access; bodyLimit?: number },
+) {
+  const { access, bodyLimit, tag, description, ...rest } = config;
+  if (!/^[a-z][A-Za-z0-9]*$/.test(rest.operationId)) throw new Error(`operationId ${rest.operationId} is not camelCase`);
+  if (operationIds.has(rest.operationId)) throw new Error(`operationId ${rest.operationId} is used twice`);
+  operationIds.add(rest.operationId);
   declareRoute(rest.method, rest.path);
   return createRoute({
     ...rest,
-    security: [{ bearer: [] }],
+    tags: [tag],
+    description: `${description}\n\n**Credential:** ${WHO[access]}.`,
+    security: [{ [SECURITY_SCHEME[access]]: [] }],
     middleware: [limitBody(bodyLimit ?? BODY_LIMITS.json), authorize(access)] as never,
   }) as unknown as R;
 }
 
-interface ReadRouteOptions<S> {
+/**
+ * A route whose handler reads its own body (the validator cannot see through gzip): documented,
+ * authorized and limited exactly like route(), with the handler given the raw request.
+ */
+export function ownBodyRoute<const R extends Omit<RouteConfig, 'operationId' | 'tags' | 'summary' | 'description'>>(
+  router: Router,
+  config: R & OperationDocs & { access: Access; bodyLimit?: number },
+  handler: Handler<AuthEnv>,
+): void {
+  const { middleware, ...documented } = route(config) as RouteConfig;
+  router.openAPIRegistry.registerPath(documented);
+  const handlers = [...(middleware as MiddlewareHandler<AuthEnv>[]), handler] as [Handler<AuthEnv>];
+  router.on([documented.method.toUpperCase()], [documented.path.replace(/\{([^}]+)\}/g, ':$1')], ...handlers);
+}
+
+interface ReadRouteOptions<S> extends OperationDocs {
   path: string;
-  tags: string[];
-  summary: string;
-  description?: string;
   /** The served item (a model schema). */
   schema: S;
   /** Default `read-only`. */
@@ -76,30 +121,33 @@ interface ReadRouteOptions<S> {
 }
 
 /** `GET <path>/{id}` answering one item: the shape every resource's read route shares. */
-export function getRoute<S extends z.ZodType>(options: ReadRouteOptions<S>) {
+export function getRoute<S extends z.ZodType>({ schema, access, path, ...docs }: ReadRouteOptions<S> & { what: string }) {
+  const { what, ...operation } = docs;
   return route({
+    ...operation,
     method: 'get',
-    path: options.path,
-    access: options.access ?? 'read-only',
-    tags: options.tags,
-    summary: options.summary,
-    description: options.description,
-    request: { params: IdParamSchema },
-    responses: { 200: jsonResponse(options.schema, 'The item.'), ...errorResponses },
+    path,
+    access: access ?? 'read-only',
+    request: { params: idParam(what) },
+    responses: { 200: jsonResponse(schema, `The ${what}.`), ...errorResponses },
   });
 }
 
 /** `GET <path>` answering a page of items, with strict filters (listQuery). */
-export function listRoute<S extends z.ZodType, F extends z.ZodRawShape = {}>(options: ReadRouteOptions<S> & { filters?: z.ZodObject<F> }) {
+export function listRoute<S extends z.ZodType, F extends z.ZodRawShape = {}>({
+  schema,
+  access,
+  path,
+  filters,
+  ...docs
+}: ReadRouteOptions<S> & { filters?: z.ZodObject<F> }) {
   return route({
+    ...docs,
     method: 'get',
-    path: options.path,
-    access: options.access ?? 'read-only',
-    tags: options.tags,
-    summary: options.summary,
-    description: options.description,
-    request: { query: listQuery(options.filters) },
-    responses: { 200: jsonResponse(pageOf(options.schema), 'A page of items.'), ...errorResponses },
+    path,
+    access: access ?? 'read-only',
+    request: { query: listQuery(filters) },
+    responses: { 200: jsonResponse(pageOf(schema), 'A page of items, and the cursor of the next page (null on the last).'), ...errorResponses },
   });
 }
 

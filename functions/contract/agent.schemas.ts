@@ -1,8 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { OPTIONAL_ATTRIBUTES } from './entry.ts';
 import { EntrySchema, MAX_WIRE_PATH } from './entry.schemas.ts';
+import { CONTROL_CHARACTER } from './wire-path.ts';
 import { CpuUsageSchema, HashAlgorithmSchema, PolicyStateSchema, TargetSchema } from './policy.schemas.ts';
-import { PlatformSchema, ScanKindSchema, ScanStatusSchema, WatchingSchema, type ScanKind } from './enums.ts';
+import { PlatformSchema, ScanKindSchema, ScanStatusSchema, TimestampSchema, WatchingSchema, type ScanKind } from './enums.ts';
+import { SOFTWARE_ID } from './software.ts';
 
 export { ScanKindSchema, type ScanKind };
 
@@ -12,15 +14,31 @@ export { ScanKindSchema, type ScanKind };
  */
 const hash = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'a node hash is 22 base64url characters');
 
+/**
+ * A name an agent reports about itself (hostname, tag, version): shown in lists, mails, CSV reports and
+ * logs, so it must not carry a raw control character that could rewrite a terminal or split a line.
+ */
+const reportedName = (max: number) => z.string().min(1).max(max).refine((text) => !CONTROL_CHARACTER.test(text), 'must not contain control characters');
+
 export const EnrollRequestSchema = z.strictObject({
-  hostname: z.string().min(1).max(253),
+  hostname: reportedName(253),
   platform: PlatformSchema,
-  agentVersion: z.string().min(1).max(64),
-  tag: z.string().min(1).max(128).optional(),
+  agentVersion: reportedName(64),
+  tag: reportedName(128).optional(),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
 
-export const EnrollResponseSchema = z.object({ serverId: z.string(), tenantId: z.string(), credential: z.string() });
+export const EnrollResponseSchema = z.object({
+  serverId: z.string(),
+  tenantId: z.string(),
+  credential: z.string().openapi({ description: 'The agent credential (`dwa_...`): shown once, stored hashed.' }),
+  group: z.object({
+    id: z.string(),
+    name: z.string(),
+    policyCount: z.number().int().openapi({ description: 'Policies of the group now: with none, the server has nothing to scan until one is added.' }),
+  }).openapi({ description: 'The group the server joined.' }),
+  tagMatched: z.boolean().openapi({ description: 'Whether a group has the tag the agent enrolled with; false: it joined `Unassigned`.' }),
+});
 export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
 
 export const AgentPolicySchema = z.object({
@@ -37,24 +55,35 @@ export type AgentPolicy = z.infer<typeof AgentPolicySchema>;
 
 
 export const CheckInRequestSchema = z.strictObject({
-  agentVersion: z.string().min(1).max(64),
+  agentVersion: reportedName(64),
   /** The config version the agent holds; the answer carries config only when it differs. */
   configVersion: z.string().max(64).nullable().default(null),
   /** True on the first check-in after the agent process started (for scanOnAgentStart). */
   starting: z.boolean().default(false),
   /** Whether real-time watching works on this host (shown to users). */
   watching: WatchingSchema.optional(),
+  /**
+   * Software the host runs, as ids (functions/contract/software.ts), found cheaply by the agent (well-known
+   * binaries and configuration files): what server recommendations are based on. Absent from older agents.
+   */
+  software: z.array(z.string().regex(SOFTWARE_ID)).max(32).optional(),
 });
 export type CheckInRequest = z.input<typeof CheckInRequestSchema>;
 
-export const PendingScanSchema = z.object({ id: z.string(), kind: ScanKindSchema, requestedAt: z.string() });
+export const PendingScanSchema = z.object({ id: z.string(), kind: ScanKindSchema, requestedAt: TimestampSchema });
 export type PendingScan = z.infer<typeof PendingScanSchema>;
 
 export const CheckInResponseSchema = z.object({
   serverId: z.string(),
   configVersion: z.string(),
   /** null when the agent's configVersion is current. */
-  config: z.object({ policies: z.array(AgentPolicySchema) }).nullable(),
+  config: z
+    .object({
+      policies: z.array(AgentPolicySchema),
+      group: z.object({ id: z.string(), name: z.string() }).openapi({ description: "The server's group, whose policies these are (for the agent to name it)." }),
+    })
+    .nullable()
+    .openapi({ description: 'The policies to run, only when they changed since `configVersion` (else null).' }),
   pendingScans: z.array(PendingScanSchema),
   checkInIntervalSeconds: z.number().int(),
 });
@@ -128,9 +157,9 @@ export const AgentScanSchema = z.object({
   id: z.string(),
   kind: ScanKindSchema,
   status: ScanStatusSchema,
-  requestedAt: z.string(),
-  startedAt: z.string().optional(),
-  completedAt: z.string().optional(),
+  requestedAt: TimestampSchema,
+  startedAt: TimestampSchema.optional(),
+  completedAt: TimestampSchema.optional(),
   stats: z
     .object({
       filesScanned: z.number(),

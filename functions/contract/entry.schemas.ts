@@ -12,8 +12,8 @@ export const EntrySchema = z
     mode: z.string().regex(/^[0-7]{4}$/),
     uid: z.number().int().nonnegative(),
     gid: z.number().int().nonnegative(),
-    mtime: z.string().max(40),
-    ctime: z.string().max(40),
+    mtime: z.string().max(40).openapi({ format: 'date-time', description: 'Last content change (ISO-8601 UTC, milliseconds).' }),
+    ctime: z.string().max(40).openapi({ format: 'date-time', description: 'Last metadata change: a ctime change without an mtime change is how a reset mtime shows.' }),
     inode: z.number().int().nonnegative(),
     hash: z
       .strictObject({

@@ -23,5 +23,8 @@ export const EntryAttributeSchema = z.enum(ENTRY_ATTRIBUTES).openapi('EntryAttri
 
 export const EntryTypeSchema = z.enum(['file', 'directory', 'symlink', 'other']).openapi('EntryType');
 
+/** An ISO-8601 timestamp in UTC, as served (`format: date-time` in the reference). */
+export const TimestampSchema = z.string().openapi({ format: 'date-time', example: '2026-12-01T12:00:00.000Z' });
+
 /** Whether real-time watching works on a host (reported by its agent). */
 export const WatchingSchema = z.enum(['active', 'unavailable', 'off']).openapi('Watching');

@@ -1,4 +1,5 @@
 import type { PathEntry } from './entry.ts';
+import { canonicalEntry } from './tree.ts';
 
 /**
  * Delta encodings of tree nodes, shared by the agent (which encodes) and the server (which decodes
@@ -34,17 +35,24 @@ export function applyLeafDelta(base: readonly PathEntry[], delta: Pick<LeafDelta
   return [...base.filter(([path]) => !drop.has(path)), ...delta.put].sort(byPath);
 }
 
-/** Applies splices in order; throws RangeError when one points outside the list. */
+/**
+ * Applies splices in order; throws RangeError when one points outside the list. Copies rather than
+ * `splice(start, n, ...insert)`: spreading a list into arguments is bounded by the call stack.
+ */
 export function applyChildEdits(base: readonly string[], edits: readonly ChildEdit[]): string[] {
-  const children = [...base];
+  let children = base.slice();
   for (const [start, deleteCount, insert] of edits) {
     if (start > children.length || start + deleteCount > children.length) throw new RangeError('edit outside the child list');
-    children.splice(start, deleteCount, ...insert);
+    const next = children.slice(0, start);
+    for (const hash of insert) next.push(hash);
+    for (let i = start + deleteCount; i < children.length; i++) next.push(children[i]!);
+    children = next;
   }
   return children;
 }
 
-const sameEntry = (a: PathEntry, b: PathEntry) => JSON.stringify(a[1]) === JSON.stringify(b[1]);
+/** Same recorded state: compared in the canonical form, so the order an entry's keys came in does not matter. */
+const sameEntry = (a: PathEntry, b: PathEntry) => canonicalEntry(a) === canonicalEntry(b);
 
 /** What turns leaf `base` into leaf `next` (both sorted by path). */
 export function leafDelta(base: readonly PathEntry[], next: readonly PathEntry[]): Pick<LeafDelta, 'remove' | 'put'> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueSlot, latestSlot } from './schedule.ts';
+import { latestSlot, nextSlotAfter } from './schedule.ts';
 
 const at = (iso: string) => new Date(iso);
 
@@ -19,14 +19,13 @@ describe('latestSlot', () => {
   it('off has no slot', () => expect(latestSlot({ frequency: 'off' }, at('2026-11-21T00:00:00Z'))).toBeNull());
 });
 
-describe('dueSlot', () => {
-  const daily = { frequency: 'daily' as const, time: '02:00' };
-  it('is due once per slot', () => {
-    expect(dueSlot(daily, at('2026-11-21T02:00:00Z'), undefined)?.toISOString()).toBe('2026-11-21T02:00:00.000Z');
-    expect(dueSlot(daily, at('2026-11-21T02:01:00Z'), '2026-11-21T02:00:00.000Z')).toBeNull();
+describe('nextSlotAfter', () => {
+  it('is the first slot strictly after the time', () => {
+    expect(nextSlotAfter({ frequency: 'daily', time: '02:00' }, at('2026-11-21T02:00:00Z'))?.toISOString()).toBe('2026-11-22T02:00:00.000Z');
+    expect(nextSlotAfter({ frequency: 'daily', time: '02:00' }, at('2026-11-21T01:59:59Z'))?.toISOString()).toBe('2026-11-21T02:00:00.000Z');
+    expect(nextSlotAfter({ frequency: 'hourly', time: '00:15' }, at('2026-11-21T10:14:00Z'))?.toISOString()).toBe('2026-11-21T10:15:00.000Z');
+    // 2026-11-21 is a Saturday: the next Wednesday is the 25th.
+    expect(nextSlotAfter({ frequency: 'weekly', time: '00:00', dayOfWeek: 'wednesday' }, at('2026-11-21T12:00:00Z'))?.toISOString()).toBe('2026-11-25T00:00:00.000Z');
   });
-  it('catches up within an hour, not later', () => {
-    expect(dueSlot(daily, at('2026-11-21T02:30:00Z'), '2026-11-20T02:00:00.000Z')).not.toBeNull();
-    expect(dueSlot(daily, at('2026-11-21T04:00:00Z'), '2026-11-20T02:00:00.000Z')).toBeNull();
-  });
+  it('off has none', () => expect(nextSlotAfter({ frequency: 'off' }, at('2026-11-21T00:00:00Z'))).toBeNull());
 });

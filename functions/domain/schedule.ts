@@ -1,7 +1,8 @@
 /**
- * Schedule math for server-group scans, all in UTC. The schedule handler runs every minute and asks
- * for the latest slot at or before `now`; a slot not yet dispatched (and not older than the catch-up
- * window, e.g. after an outage) is due. Pure: `now` comes in.
+ * Schedule math, all in UTC: server-group scans (hourly, daily, weekly) and the tenant's weekly report
+ * time share it. A schedule's slots are the instants it names; the minute tick claims the latest slot
+ * that has come, and the next one is the first after it. A tick that comes late (an outage) therefore
+ * claims one slot, late, never one per slot it missed. Pure: `now` comes in.
  */
 export interface ScanSchedule {
   frequency: 'off' | 'hourly' | 'daily' | 'weekly';
@@ -10,7 +11,8 @@ export interface ScanSchedule {
 }
 
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-export const CATCH_UP_MS = 60 * 60 * 1000;
+const HOUR_MS = 3_600_000;
+const PERIOD_MS = { hourly: HOUR_MS, daily: 24 * HOUR_MS, weekly: 7 * 24 * HOUR_MS } as const;
 
 /** The most recent slot at or before `now`, or null when scheduling is off. */
 export function latestSlot(schedule: ScanSchedule, now: Date): Date | null {
@@ -34,11 +36,9 @@ export function latestSlot(schedule: ScanSchedule, now: Date): Date | null {
   return slot;
 }
 
-/** The slot to dispatch now, if any: the latest one, when it is newer than the last dispatched and recent. */
-export function dueSlot(schedule: ScanSchedule, now: Date, lastDispatched: string | undefined): Date | null {
-  const slot = latestSlot(schedule, now);
-  if (!slot) return null;
-  if (now.getTime() - slot.getTime() > CATCH_UP_MS) return null;
-  if (lastDispatched && Date.parse(lastDispatched) >= slot.getTime()) return null;
-  return slot;
+/** The first slot strictly after `t` (UTC has no daylight saving, so a period is a fixed length), or null when off. */
+export function nextSlotAfter(schedule: ScanSchedule, t: Date): Date | null {
+  const latest = latestSlot(schedule, t);
+  if (!latest) return null;
+  return new Date(latest.getTime() + PERIOD_MS[schedule.frequency as keyof typeof PERIOD_MS]);
 }

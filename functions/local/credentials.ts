@@ -59,3 +59,16 @@ export async function loadOrCreateCredentials(
   await writePrivateJsonFile(file, credentials);
   return credentials;
 }
+
+/**
+ * The local stand-in for the cloud's webhook key secret: key material that seals sync destinations' signing
+ * secrets, generated on first start into `<dataDir>/webhook-key.json` (0600) and kept, so sealed secrets open
+ * after a restart. Never part of credentials.json: nobody needs to see it.
+ */
+export async function loadOrCreateWebhookKey(file: string): Promise<string> {
+  const existing = await readJsonFile<{ webhookSecretKey?: string }>(file);
+  if (existing?.webhookSecretKey && existing.webhookSecretKey.length >= 32) return existing.webhookSecretKey;
+  const webhookSecretKey = newSecret(32);
+  await writePrivateJsonFile(file, { webhookSecretKey });
+  return webhookSecretKey;
+}

@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUES } from '../queues/queues.ts';
-import { queueUrlEnv } from '../queues/define-queue.ts';
+import { queueUrlEnv, queueVisibilityEnv } from '../queues/define-queue.ts';
 import { hashSecret } from '../shared/secrets.ts';
-import { loadOrCreateCredentials, loadOrCreateSecrets, type Credentials } from './credentials.ts';
+import { loadOrCreateCredentials, loadOrCreateSecrets, loadOrCreateWebhookKey, type Credentials } from './credentials.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { pollerSpecs, queueSpecs, type ExtraQueue } from './declared-queues.ts';
 import { Activity, drain } from './drain.ts';
@@ -100,7 +100,18 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
     await services.start(http);
     const secrets = await loadOrCreateSecrets(join(dataDir, 'secrets.json'));
     const tableName = opts.tableName ?? 'driftwatch';
-    configureFunctions({ TABLE_NAME: tableName, DRIFTWATCH_MASTER_SECRET: secrets.masterSecret, OPERATOR_KEY_HASH: hashSecret(secrets.operatorKey) }, opts.logLevel);
+    const webhookKey = await loadOrCreateWebhookKey(join(dataDir, 'webhook-key.json'));
+    configureFunctions(
+      {
+        TABLE_NAME: tableName,
+        DRIFTWATCH_MASTER_SECRET: secrets.masterSecret,
+        OPERATOR_KEY_HASH: hashSecret(secrets.operatorKey),
+        WEBHOOK_SECRET_KEY: webhookKey,
+        // Sync destinations on this machine's loopback (http://127.0.0.1:port) are allowed here, and only here.
+        SYNC_ALLOW_LOOPBACK: 'true',
+      },
+      opts.logLevel,
+    );
 
     const store = await services.start(new StoreService({ dataDir, tableName, log }));
     const visibility = opts.visibilityTimeoutSeconds ?? envNumber('DRIFTWATCH_LOCAL_VISIBILITY_TIMEOUT') ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
@@ -114,8 +125,12 @@ export async function startStack(opts: StackOptions): Promise<LocalStack> {
       }),
     );
     const endpoints = { dynamodb: store.endpoint, sqs: queues.endpoint, smtp: `smtp://127.0.0.1:${mailSink.port}` };
-    setEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_SQS: endpoints.sqs, MAIL_TRANSPORT: endpoints.smtp });
-    for (const q of QUEUES) process.env[queueUrlEnv(q.name)] = queues.urls[q.name];
+    setEnv({ AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb, AWS_ENDPOINT_URL_SQS: endpoints.sqs, MAIL_TRANSPORT: endpoints.smtp, CONSOLE_URL: http.url });
+    for (const q of QUEUES) {
+      process.env[queueUrlEnv(q.name)] = queues.urls[q.name];
+      // Sweeps of lost messages wait one visibility timeout: the local one, seconds rather than minutes.
+      process.env[queueVisibilityEnv(q.name)] = String(visibility);
+    }
 
     // The functions, imported only now that their environment is complete (config and logger read it once).
     const api = (await import('../api/app.ts')).app as unknown as { fetch: (request: Request, env?: unknown) => Response | Promise<Response> };

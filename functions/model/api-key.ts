@@ -12,4 +12,9 @@ export const CreatedTenantSchema = z
   .object({ tenant: z.object({ id: z.string(), name: z.string() }), adminKey: z.string(), enrollmentKey: z.string() })
   .openapi('CreatedTenant');
 
-export const EnrollmentKeySchema = z.object({ key: z.string() }).openapi('EnrollmentKey');
+export const EnrollmentKeySchema = z
+  .object({
+    key: z.string(),
+    expiresAt: TimestampSchema.nullable().openapi({ description: 'When the key stops working (setting enrollmentKeyMaxAgeDays); null: until rotated.' }),
+  })
+  .openapi('EnrollmentKey');

@@ -13,6 +13,7 @@ export {
   PolicyStateSchema,
   ScanKindSchema,
   ScanStatusSchema,
+  TimestampSchema,
   WatchingSchema,
   type Platform,
   type ScanKind,
@@ -49,9 +50,6 @@ export const AppliedByTypeSchema = z.enum(['user', 'rule']).openapi('AppliedByTy
 /** `HH:MM` in UTC. */
 export const HhMmSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)');
 
-/** An ISO-8601 timestamp as served (UTC). */
-export const TimestampSchema = z.string().openapi({ format: 'date-time', example: '2026-12-01T12:00:00.000Z' });
-
 /** What a label history record says happened. */
 export const LabelActionSchema = z.enum(['applied', 'removed', 'note-changed']).openapi('LabelAction');
 export type LabelAction = z.infer<typeof LabelActionSchema>;
@@ -63,3 +61,32 @@ export type RuleField = z.infer<typeof RuleFieldSchema>;
 /** How a rule criterion compares; `gt`/`lt` apply to `detectedAt` only. */
 export const RuleOperatorSchema = z.enum(['eq', 'neq', 'contains', 'startsWith', 'endsWith', 'glob', 'gt', 'lt']).openapi('RuleOperator');
 export type RuleOperator = z.infer<typeof RuleOperatorSchema>;
+
+/**
+ * What an audit entry records (functions/model/audit.ts). Append new actions at the end; each names
+ * what happened, not who did it (that is the entry's actor).
+ */
+export const AUDIT_ACTIONS = [
+  'server.enrolled',
+  'enrollment.rate-limited',
+  'enrollment-key.rotated',
+  'api-key.created',
+  'api-key.revoked',
+  'admin-key.issued',
+  'sync-destination.created',
+  'sync-destination.updated',
+  'sync-destination.deleted',
+] as const;
+export const AuditActionSchema = z.enum(AUDIT_ACTIONS).openapi('AuditAction');
+export type AuditAction = z.infer<typeof AuditActionSchema>;
+
+/** Who did what an audit entry records: a tenant API key, the operator, the enrollment key, an agent. */
+export const AuditActorTypeSchema = z.enum(['api-key', 'operator', 'enrollment-key', 'agent']).openapi('AuditActorType');
+export type AuditActorType = z.infer<typeof AuditActorTypeSchema>;
+
+/** What a sync destination receives: the contract's events (`driftwatch`) or OCSF File System Activity records. */
+export const SyncFormatSchema = z.enum(['driftwatch', 'ocsf']).openapi('SyncFormat');
+export type SyncFormat = z.infer<typeof SyncFormatSchema>;
+
+/** How a sync destination is reached; webhooks are the only kind so far. */
+export const SyncDestinationTypeSchema = z.enum(['webhook']).openapi('SyncDestinationType');

@@ -30,6 +30,10 @@ export const ScanSchema = z
     /** Attributes the agent could not record on this host (no getfattr): not compared in this scan. */
     unsupportedAttributes: z.array(z.enum(OPTIONAL_ATTRIBUTES)).optional(),
     error: z.string().optional(),
+    /** When the agent's upload was recorded (`complete`); from then on the backend owes the events. */
+    uploadedAt: TimestampSchema.optional(),
+    /** Of a running scan: seconds since it started, when it was served. */
+    runningSeconds: z.number().int().nonnegative().optional(),
   })
   .openapi('Scan');
 export type Scan = z.infer<typeof ScanSchema>;

@@ -7,7 +7,11 @@ export const ScanScheduleSchema = z
     time: HhMmSchema.optional().openapi({ description: 'UTC; for hourly only the minutes count. Default 00:00.' }),
     dayOfWeek: DayOfWeekSchema.optional().openapi({ description: 'weekly only; default sunday' }),
   })
-  .openapi('ScanSchedule');
+  .openapi('ScanSchedule', {
+    description:
+      'When every active server of the group gets a pending `scheduled` scan (only groups with at least one policy are scanned). ' +
+      'A new or changed schedule starts at its first slot after the change; after an outage, the latest slot missed is dispatched once, late.',
+  });
 export type ScanSchedule = z.infer<typeof ScanScheduleSchema>;
 
 /** The fields a user sets on a group; request shapes (api/schemas) derive from these. */

@@ -18,6 +18,10 @@ export const ServerSchema = z
     enrolledAt: TimestampSchema,
     fimState: FimStateSchema,
     watching: WatchingSchema.optional(),
+    software: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Software the agent found on the host (sshd, cron, nginx, ...): what recommendations are based on. Absent until an agent reports it.' }),
   })
   .openapi('Server');
 export type Server = z.infer<typeof ServerSchema>;

@@ -40,3 +40,12 @@ export type MessageOf<Q> = Q extends QueueDeclaration<string, infer M> ? M : nev
 export const queueUrlEnv = (name: string): string => `QUEUE_URL_${name.toUpperCase().replace(/-/g, '_')}`;
 
 export const dlqName = (name: string): string => `${name}-dlq`;
+
+/**
+ * A queue's visibility timeout in the cloud: six times its worker's timeout (AWS's advice for Lambda event
+ * sources), so a batch still in flight is not delivered a second time.
+ */
+export const visibilityTimeoutSeconds = (queue: Pick<QueueDeclaration, 'workerTimeoutSeconds'>): number => 6 * queue.workerTimeoutSeconds;
+
+/** Environment variable that tells a queue's senders its visibility timeout (the local stack's queues use seconds, not minutes). */
+export const queueVisibilityEnv = (name: string): string => `QUEUE_VISIBILITY_TIMEOUT_${name.toUpperCase().replace(/-/g, '_')}`;

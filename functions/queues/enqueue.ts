@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { getSqs } from '../shared/clients.ts';
-import { queueUrlEnv, type MessageOf, type QueueDeclaration } from './define-queue.ts';
+import { visibilityTimeoutSeconds, queueUrlEnv, queueVisibilityEnv, type MessageOf, type QueueDeclaration } from './define-queue.ts';
 
 /**
  * Sending to a declared queue. The message is checked against the queue's schema before it leaves, so
@@ -42,4 +42,17 @@ export async function enqueueMany<Q extends QueueDeclaration>(queue: Q, messages
     }
   }
   return requests;
+}
+
+/**
+ * How long a received message of `queue` stays invisible before it is delivered again: what the deployment
+ * set (infra and the local stack tell each sender), else the declared value. A sweep that finds work not
+ * done after this long knows its message is lost, not merely in flight.
+ */
+export function deployedVisibilityTimeoutSeconds(queue: QueueDeclaration): number {
+  const raw = process.env[queueVisibilityEnv(queue.name)];
+  if (raw === undefined || raw === '') return visibilityTimeoutSeconds(queue);
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`${queueVisibilityEnv(queue.name)} must be a number of seconds, not "${raw}"`);
+  return seconds;
 }

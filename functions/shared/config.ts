@@ -7,13 +7,31 @@ import * as z from 'zod/mini';
  */
 const ConfigSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
-  /** Secret from which enrollment keys are derived and stored webhook secrets are encrypted. */
+  /** Secret from which enrollment keys and list cursor signatures are derived. */
   DRIFTWATCH_MASTER_SECRET: z.string().check(z.minLength(32)),
   /** sha256 hex of the operator key (the key itself is never given to the functions). */
   OPERATOR_KEY_HASH: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-  /** Where mail goes: `ses` (SESv2) or an smtp:// URL (the local mail sink, or a relay). */
-  MAIL_TRANSPORT: z._default(z.string(), 'ses'),
+  /** Where mail goes: `ses` (SESv2) or an smtp:// (smtps://) URL (the local mail sink, or a relay). */
+  MAIL_TRANSPORT: z._default(z.string().check(z.regex(/^(ses|smtps?:\/\/\S+)$/)), 'ses'),
   MAIL_FROM: z._default(z.string(), 'alerts@driftwatch.local'),
+  /**
+   * Base URL of the console or API that alert mail links to (`<base>/v1/events?...`). The cloud stack sets
+   * its HTTP API's URL (or the `consoleUrl` context); the local stack its own; the default is `npm start`'s.
+   */
+  CONSOLE_URL: z._default(z.url(), 'http://127.0.0.1:8080'),
+  /**
+   * Key material that seals sync destinations' signing secrets (shared/secrets.ts). Only the API and the
+   * label-sync worker are given it; `WEBHOOK_SECRET_KEY_PREVIOUS` still opens what an earlier key sealed.
+   */
+  WEBHOOK_SECRET_KEY: z.optional(z.string().check(z.minLength(32))),
+  WEBHOOK_SECRET_KEY_PREVIOUS: z.optional(z.string().check(z.minLength(32))),
+  /**
+   * `true` only in the local stack: sync destinations may be on the loopback interface (`http://127.0.0.1:port`),
+   * so a test receiver works. Everything else is refused there as in the cloud (functions/domain/destination-url.ts).
+   */
+  SYNC_ALLOW_LOOPBACK: z._default(z.enum(['true', 'false']), 'false'),
+  /** Real-time changes of a server are gathered this long (seconds) into one alert digest. */
+  REALTIME_ALERT_WINDOW_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(3600)), 60),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

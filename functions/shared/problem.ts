@@ -55,6 +55,15 @@ export class ConflictError extends AppError {
     super(409, 'conflict', 'Conflict', detail);
   }
 }
+/** 429: a limit per time or per object was reached; `retryAfterSeconds` becomes the Retry-After header. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'too-many-requests', 'Too many requests', detail);
+  }
+}
 export class PayloadTooLargeError extends AppError {
   constructor(limitBytes: number) {
     super(413, 'payload-too-large', 'Payload too large', `The request body exceeds ${limitBytes} bytes.`);

@@ -2,6 +2,7 @@ import type { Role } from '../model/enums.ts';
 import type { ApiKey } from '../model/api-key.ts';
 import { keys } from './keys.ts';
 import { defineEntity } from './entity.ts';
+import type { Page, PageRequest } from './db.ts';
 
 export interface ApiKeyItem extends ApiKey {
   /** sha256 of the secret part; the key itself is shown once and never stored. */
@@ -16,8 +17,10 @@ export const apiKeys = defineEntity<ApiKeyItem>({
 
 export const getApiKey = (tenantId: string, keyId: string) => apiKeys.get(tenantId, keyId);
 
-export async function listApiKeys(tenantId: string): Promise<ApiKey[]> {
-  return (await apiKeys.all(keys.apiKeys(tenantId))).map(toApiKey);
+/** One page of the tenant's keys, oldest first, without secrets. */
+export async function listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKey>> {
+  const out = await apiKeys.page(keys.apiKeys(tenantId), page);
+  return { items: out.items.map(toApiKey), nextCursor: out.nextCursor };
 }
 
 export function toApiKey(item: ApiKeyItem): ApiKey {

@@ -1,7 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { getDb } from '../shared/clients.ts';
 import type { Item } from './db.ts';
-import type { Key } from './keys.ts';
+import { keyString, type Key } from './keys.ts';
 
 /**
  * BatchWriteItem and BatchGetItem with what every caller needs and nobody should write twice: requests of
@@ -64,16 +64,16 @@ export function batchPut(items: readonly Item[], options?: BatchOptions): Promis
 }
 
 /** Reads every key that exists (duplicates read once); order is not kept. */
-export async function batchGet<T = Item>(keys: readonly Key[], options: BatchOptions & { projection?: readonly string[] } = {}): Promise<T[]> {
+export async function batchGet<T = Item>(keys: readonly Key[], options: BatchOptions & { projection?: readonly string[]; consistent?: boolean } = {}): Promise<T[]> {
   const { doc, table } = getDb();
-  const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+  const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
   const found: T[] = [];
   await inParallel(chunk(unique, BATCH_GET_SIZE), options.parallel ?? 4, async (part) => {
     let pending: Key[] = part;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchGetItem: ${pending.length} keys still unprocessed after ${MAX_ATTEMPTS} attempts`);
       if (attempt > 0) await backoff(attempt);
-      const out = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ...projection(options.projection) } } }));
+      const out = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent, ...projection(options.projection) } } }));
       found.push(...((out.Responses?.[table] ?? []) as T[]));
       pending = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
     }

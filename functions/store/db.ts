@@ -62,11 +62,13 @@ export async function deleteItem(key: Key, condition: Condition | null = ifExist
 /** What an update changes: top-level attributes only; names and values are placeheld for you. */
 export interface Changes {
   set?: Item;
-  /** Atomic counters (`ADD`). */
-  add?: Record<string, number>;
+  /** Set only where the attribute is missing (`if_not_exists`): first writer wins, retries change nothing. */
+  setIfMissing?: Item;
+  /** Atomic counters, or elements added to a string set (`ADD`). */
+  add?: Record<string, number | ReadonlySet<string>>;
   remove?: readonly string[];
-  /** Elements taken out of string sets (`DELETE`). */
-  delete?: Record<string, Set<string>>;
+  /** Elements taken out of a string set (`DELETE`); the attribute goes when its last element does. */
+  delete?: Record<string, ReadonlySet<string>>;
 }
 
 /**
@@ -88,8 +90,13 @@ export async function updateItem<T = Item>(key: Key, changes: Changes, condition
     values[placeholder] = v;
     return placeholder;
   };
-  const set = Object.entries(changes.set ?? {}).filter(([, v]) => v !== undefined);
-  if (set.length) clauses.push(`SET ${set.map(([a, v]) => `${name(a)} = ${value(v)}`).join(', ')}`);
+  const set = Object.entries(changes.set ?? {}).filter(([, v]) => v !== undefined).map(([a, v]) => `${name(a)} = ${value(v)}`);
+  for (const [a, v] of Object.entries(changes.setIfMissing ?? {})) {
+    if (v === undefined) continue;
+    const placeholder = name(a);
+    set.push(`${placeholder} = if_not_exists(${placeholder}, ${value(v)})`);
+  }
+  if (set.length) clauses.push(`SET ${set.join(', ')}`);
   const add = Object.entries(changes.add ?? {});
   if (add.length) clauses.push(`ADD ${add.map(([a, v]) => `${name(a)} ${value(v)}`).join(', ')}`);
   if (changes.remove?.length) clauses.push(`REMOVE ${changes.remove.map(name).join(', ')}`);
@@ -200,7 +207,9 @@ function queryInput(query: PartitionQuery): QueryCommandInput {
  */
 export async function queryPage<T = Item>(query: PartitionQuery, page: PageRequest): Promise<Page<T>> {
   const { doc } = getDb();
-  const scope = `${query.index ?? 'table'}:${query.pk}`;
+  // The key range is part of the scope: lists that share a partition (a tenant's API keys, groups and
+  // policies) must not take each other's cursors, which DynamoDB refuses as a starting key (a 500).
+  const scope = `${query.index ?? 'table'}:${query.pk}:${query.skPrefix ?? `${query.from ?? ''}..${query.to ?? ''}`}`;
   let startKey = page.cursor ? decodeCursor<Item>(scope, page.cursor) : undefined;
   const items: T[] = [];
   const input = queryInput(query);
@@ -210,6 +219,20 @@ export async function queryPage<T = Item>(query: PartitionQuery, page: PageReque
     startKey = out.LastEvaluatedKey;
   } while (startKey && items.length < page.limit);
   return { items, nextCursor: startKey ? encodeCursor(scope, startKey) : null };
+}
+
+/** How many items a partition query matches (`Select: COUNT`, every page), without reading them out. */
+export async function queryCount(query: PartitionQuery): Promise<number> {
+  const { doc } = getDb();
+  const input = queryInput(query);
+  let count = 0;
+  let startKey: Item | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: startKey }));
+    count += out.Count ?? 0;
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return count;
 }
 
 /** Every item of a partition (small partitions only: groups, policies, api keys of one tenant). */

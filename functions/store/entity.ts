@@ -1,6 +1,6 @@
 import { batchGet, batchPut, type BatchStats } from './batch.ts';
 import { deleteItem, getItem, ifExists, ifNew, putItem, queryAll, queryPage, updateItem, withoutKeys, type Changes, type Condition, type Item, type Page, type PageRequest, type PartitionQuery } from './db.ts';
-import type { Key } from './keys.ts';
+import { keyOf, keyString, type Key } from './keys.ts';
 
 /**
  * One declaration per stored entity: how its key and index keys are made (from store/keys.ts), and with
@@ -36,7 +36,7 @@ export interface Entity<T extends object, Id> {
   update(tenantId: string, id: Id, changes: Changes, condition?: Condition | null): Promise<T | undefined>;
   /** Deletes an existing item; false when it was not there (or the condition failed). */
   remove(tenantId: string, id: Id, condition?: Condition): Promise<boolean>;
-  /** Several by id (BatchGetItem); missing ones are absent; order not kept. */
+  /** Several by id (BatchGetItem), in the order asked; missing ones are absent. */
   getMany(tenantId: string, ids: readonly Id[]): Promise<T[]>;
   /** Many puts (BatchWriteItem, unconditional). */
   putMany(tenantId: string, values: readonly T[]): Promise<BatchStats>;
@@ -69,7 +69,14 @@ export function defineEntity<T extends object, Id = string>(declaration: EntityD
       return updated ? fromItem(updated) : undefined;
     },
     remove: (tenantId, id, condition = ifExists) => deleteItem(declaration.key(tenantId, id), condition),
-    getMany: async (tenantId, ids) => (await batchGet(ids.map((id) => declaration.key(tenantId, id)))).map(fromItem),
+    getMany: async (tenantId, ids) => {
+      const wanted = ids.map((id) => declaration.key(tenantId, id));
+      const found = new Map((await batchGet(wanted)).map((stored) => [keyString(keyOf(stored)), stored]));
+      return wanted.flatMap((key) => {
+        const stored = found.get(keyString(key));
+        return stored ? [fromItem(stored)] : [];
+      });
+    },
     putMany: (tenantId, values) => batchPut(values.map((v) => item(tenantId, v))),
     page: async (query, page) => {
       const out = await queryPage(query, page);

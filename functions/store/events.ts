@@ -2,9 +2,12 @@ import type { Event, EventLabel } from '../model/event.ts';
 import type { ChangeType, Severity } from '../model/enums.ts';
 import { keys, triageKeys } from './keys.ts';
 import { defineEntity } from './entity.ts';
-import { getItem, type Condition, type Item, type Page, type PageRequest } from './db.ts';
+import { getItem, queryAll, type Condition, type Item, type Page, type PageRequest } from './db.ts';
 import { batchGet, batchPut } from './batch.ts';
 import { listNewestFirst, timeBound } from './newest-first.ts';
+import { eventExpiresAt, isExpired } from '../domain/retention.ts';
+import { allOf, unexpired } from './expiry.ts';
+import { TTL_ATTRIBUTE } from './table.ts';
 
 /**
  * Change events. Ids are deterministic (scan, policy, path) and time-ordered by detectedAt, so a
@@ -15,6 +18,11 @@ import { listNewestFirst, timeBound } from './newest-first.ts';
  *
  * An event's labels are stored as a map by label id (`labelMap`), so applying, removing or re-noting one
  * label is one conditional update of that entry, whatever else is on the event; served as `labels`.
+ *
+ * Each event carries its expiry (`expiresAt`, DynamoDB's TTL attribute, domain/retention.ts) from the
+ * moment it is stored; every read here skips the events expired at the reader's `now`, since TTL deletion
+ * lags (and the local store has none). The expiry travels with the event inside the backend (StoredEvent),
+ * so the items derived from it (event-labels.ts) expire with it, and is dropped when served (servedEvent).
  */
 export const LABEL_MAP = 'labelMap';
 
@@ -43,6 +51,20 @@ export interface EventFilter {
   to?: string | undefined;
 }
 
+/** An event as the backend handles it: with its expiry (epoch seconds), absent on events stored before retention acted. */
+export type StoredEvent = Event & { [TTL_ATTRIBUTE]?: number };
+
+/** A new event with the expiry of a tenant's retention of `days` (set once, when it is stored). */
+export function expiringEvent(event: Event, days: number): StoredEvent {
+  return { ...event, [TTL_ATTRIBUTE]: eventExpiresAt(event.detectedAt, days) };
+}
+
+/** The event as the API serves it (the storage-only expiry dropped). */
+export function servedEvent(event: StoredEvent): Event {
+  const { [TTL_ATTRIBUTE]: _expiresAt, ...served } = event;
+  return served;
+}
+
 /** The stored item of an event: labels as a map. */
 export function eventItem(tenantId: string, event: Event): Item {
   const { labels, ...rest } = event;
@@ -51,8 +73,8 @@ export function eventItem(tenantId: string, event: Event): Item {
   return events.item(tenantId, { ...rest, [LABEL_MAP]: labelMap } as unknown as Event);
 }
 
-/** The served event of a stored item (labels oldest first; items older than the label map served as stored). */
-export function eventOf(item: Item): Event {
+/** The event of a stored item (labels oldest first; items older than the label map served as stored). */
+export function eventOf(item: Item): StoredEvent {
   const { [LABEL_MAP]: map, labelIds: _labelIds, ...rest } = events.fromItem(item) as Event & { labelMap?: Record<string, StoredEventLabel>; labelIds?: unknown };
   const labels = map
     ? Object.entries(map)
@@ -62,20 +84,22 @@ export function eventOf(item: Item): Event {
   return { ...rest, labels };
 }
 
-/** Writes events (BatchWriteItem); answers the request count. */
-export async function putEvents(tenantId: string, list: readonly Event[]): Promise<number> {
+/** Writes events (BatchWriteItem), each with the expiry it carries (expiringEvent); answers the request count. */
+export async function putEvents(tenantId: string, list: readonly StoredEvent[]): Promise<number> {
   return (await batchPut(list.map((event) => eventItem(tenantId, event)))).requests;
 }
 
-export async function getEvent(tenantId: string, eventId: string): Promise<Event | undefined> {
+/** An event, unless it does not exist or is expired at `now`. */
+export async function getEvent(tenantId: string, eventId: string, now = new Date()): Promise<StoredEvent | undefined> {
   const item = await getItem(keys.event(tenantId, eventId));
-  return item ? eventOf(item) : undefined;
+  return item && !isExpired(item[TTL_ATTRIBUTE], now) ? eventOf(item) : undefined;
 }
 
-/** Several events by id, in the order asked; missing ones are absent. */
-export async function getEvents(tenantId: string, eventIds: readonly string[]): Promise<Event[]> {
+/** Several events by id, in the order asked; missing ones (and ones expired at `now`) are absent. */
+export async function getEvents(tenantId: string, eventIds: readonly string[], now = new Date()): Promise<StoredEvent[]> {
   if (eventIds.length === 0) return [];
-  const found = new Map((await batchGet(eventIds.map((id) => keys.event(tenantId, id)))).map((item) => [item.id as string, eventOf(item)]));
+  const items = (await batchGet(eventIds.map((id) => keys.event(tenantId, id)))).filter((item) => !isExpired(item[TTL_ATTRIBUTE], now));
+  const found = new Map(items.map((item) => [item.id as string, eventOf(item)]));
   return eventIds.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
 }
 
@@ -112,22 +136,23 @@ function filterOf(filter: EventFilter, indexed: FieldName | undefined, onEventIt
 }
 
 /**
- * Newest first. A server's events come from its own index (a label test is then a filter within that one
- * server's events); otherwise a label (or "unlabeled") reads that label's own items, else a policy its
- * index, else the tenant's shards. Every other filter is a FilterExpression within it.
+ * Newest first, as served, without the events expired at `now`. A server's events come from its own index
+ * (a label test is then a filter within that one server's events); otherwise a label (or "unlabeled") reads
+ * that label's own items, else a policy its index, else the tenant's shards. Every other filter is a
+ * FilterExpression within it.
  */
-export async function listEvents(tenantId: string, filter: EventFilter, page: PageRequest): Promise<Page<Event>> {
+export async function listEvents(tenantId: string, filter: EventFilter, page: PageRequest, now = new Date()): Promise<Page<Event>> {
   const scope = `events:${tenantId}:${JSON.stringify(filter)}`;
   const bounds = { prefix: 'EV#evt_', from: filter.from ? timeBound('EV#evt_', filter.from, false) : undefined, to: filter.to ? timeBound('EV#evt_', filter.to, true) : undefined };
-  if (!filter.serverId && (filter.labelId || filter.unlabeled)) return listByLabel(tenantId, filter, page, scope, bounds);
+  if (!filter.serverId && (filter.labelId || filter.unlabeled)) return listByLabel(tenantId, filter, page, scope, bounds, now);
   const source = filter.serverId
     ? keys.eventsOfServer(tenantId, filter.serverId)
     : filter.policyId
       ? keys.eventsOfPolicy(tenantId, filter.policyId)
       : { index: undefined, pks: keys.eventShards(tenantId) };
   const indexed = filter.serverId ? 'serverId' : filter.policyId ? 'policyId' : undefined;
-  const out = await listNewestFirst<Item>(scope, { pks: source.pks, index: source.index, ...bounds, filter: filterOf(filter, indexed, true) }, page);
-  return { items: out.items.map(eventOf), nextCursor: out.nextCursor };
+  const out = await listNewestFirst<Item>(scope, { pks: source.pks, index: source.index, ...bounds, filter: allOf(unexpired(now), filterOf(filter, indexed, true)) }, page);
+  return { items: out.items.map((item) => servedEvent(eventOf(item))), nextCursor: out.nextCursor };
 }
 
 /**
@@ -135,10 +160,24 @@ export async function listEvents(tenantId: string, filter: EventFilter, page: Pa
  * filters test), then the events themselves in one BatchGet. The event is the truth: a membership item
  * left behind by an interrupted removal is checked against it and skipped.
  */
-async function listByLabel(tenantId: string, filter: EventFilter, page: PageRequest, scope: string, bounds: { prefix: string; from?: string | undefined; to?: string | undefined }): Promise<Page<Event>> {
+async function listByLabel(tenantId: string, filter: EventFilter, page: PageRequest, scope: string, bounds: { prefix: string; from?: string | undefined; to?: string | undefined }, now: Date): Promise<Page<Event>> {
   const pks = filter.labelId ? triageKeys.labeledEventShards(tenantId, filter.labelId) : triageKeys.unlabeledEventShards(tenantId);
-  const out = await listNewestFirst<Item>(scope, { pks, ...bounds, filter: filterOf(filter, undefined, false) }, page);
-  const found = await getEvents(tenantId, out.items.map((m) => m.eventId as string));
+  // Membership items carry their event's expiry: expired ones are skipped before the events are read.
+  const out = await listNewestFirst<Item>(scope, { pks, ...bounds, filter: allOf(unexpired(now), filterOf(filter, undefined, false)) }, page);
+  const found = await getEvents(tenantId, out.items.map((m) => m.eventId as string), now);
   const items = found.filter((event) => (filter.labelId ? event.labels.some((l) => l.labelId === filter.labelId) : event.labels.length === 0));
-  return { items, nextCursor: out.nextCursor };
+  return { items: items.map(servedEvent), nextCursor: out.nextCursor };
+}
+
+/**
+ * Every event of one scan, read consistently from the table (not an index, which may lag the ingest that
+ * just wrote them): the scan's events share its detectedAt, the time their ids start with, so each shard
+ * is read over that one millisecond only.
+ */
+export async function eventsOfScan(tenantId: string, scanId: string, detectedAt: string): Promise<Event[]> {
+  const scanOnly: Condition = { expression: '#scanId = :scanId', names: { '#scanId': 'scanId' }, values: { ':scanId': scanId } };
+  const from = timeBound('EV#evt_', detectedAt, false);
+  const to = timeBound('EV#evt_', detectedAt, true);
+  const shards = await Promise.all(keys.eventShards(tenantId).map((pk) => queryAll<Item>({ pk, from, to, filter: scanOnly, consistent: true })));
+  return shards.flat().map(eventOf);
 }

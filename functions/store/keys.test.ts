@@ -3,7 +3,9 @@ import { deterministicId } from '../shared/ids.ts';
 import type { Event } from '../model/event.ts';
 import { events } from './events.ts';
 import { scans } from './scans.ts';
-import { SHARDS } from './keys.ts';
+import { keys, SHARDS, WAKE_SHARDS } from './keys.ts';
+import { groups } from './groups.ts';
+import { newId } from '../shared/ids.ts';
 
 /**
  * No hot partition (docs/data-model.md): the items one large ingest writes spread over the tenant's
@@ -63,5 +65,25 @@ describe('write sharding', () => {
     const load = partitionLoad(scanItems, 'pk');
     expect(load.size).toBe(SHARDS);
     expect(Math.max(...load.values())).toBeLessThan(1.25 * (10_000 / SHARDS));
+  });
+
+  it('spreads the sweep index entries of 10,000 uploads recorded at once over every shard', () => {
+    const at = '2026-11-10T02:03:00.000Z';
+    const entries = Array.from({ length: 10_000 }, (_, i) => keys.scanAwaitingIngest('tnt_a', deterministicId('scn', new Date(at), `srv_${i}`), at));
+    const load = partitionLoad(entries, 'gsi2pk');
+    expect(load.size).toBe(SHARDS);
+    expect(Math.max(...load.values())).toBeLessThan(1.25 * (10_000 / SHARDS));
+    expect(keys.scansAwaitingIngest('tnt_a', at).pks).toEqual([...load.keys()].sort((a, b) => Number(a.split('#').pop()) - Number(b.split('#').pop())));
+  });
+
+  it('spreads the wake index entries of 10,000 groups (100 tenants) due at one minute over every wake shard', () => {
+    const now = new Date('2026-11-10T01:00:00.000Z');
+    const groupItems = Array.from({ length: 10_000 }, (_, i) => {
+      const group = { id: newId('grp', now), name: `g${i}`, policyIds: [], alertProfileIds: [], scanSchedule: { frequency: 'hourly' as const, time: '00:00' }, scanOnAgentStart: false, builtIn: false, createdAt: now.toISOString(), updatedAt: now.toISOString(), nextDueAt: '2026-11-10T02:00:00.000Z' };
+      return groups.item(`tnt_${i % 100}`, group);
+    });
+    const load = partitionLoad(groupItems, 'gsi3pk');
+    expect(load.size).toBe(WAKE_SHARDS);
+    expect(Math.max(...load.values())).toBeLessThan(1.25 * (10_000 / WAKE_SHARDS));
   });
 });

@@ -16,9 +16,12 @@ export function listPolicies(tenantId: string, page: PageRequest): Promise<Page<
 }
 
 /** Several policies by id in one BatchGet (a group has a handful), in the order asked; missing ids are absent. */
-export async function getPolicies(tenantId: string, policyIds: readonly string[]): Promise<Policy[]> {
-  if (policyIds.length === 0) return [];
-  const found = await policies.getMany(tenantId, policyIds);
-  const order = new Map(policyIds.map((id, index) => [id, index]));
-  return found.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+export const getPolicies = (tenantId: string, policyIds: readonly string[]): Promise<Policy[]> => policies.getMany(tenantId, policyIds);
+
+/**
+ * Replaces a policy only if it is still the version that was read (same `updatedAt`): false when another
+ * write came in between, so the caller re-reads and re-applies its change instead of losing that write.
+ */
+export function replacePolicyIfUnchanged(tenantId: string, next: Policy, readUpdatedAt: string): Promise<boolean> {
+  return policies.put(tenantId, next, { expression: 'attribute_exists(pk) AND updatedAt = :read', values: { ':read': readUpdatedAt } });
 }

@@ -21,6 +21,8 @@ export interface ServerItem {
   enrolledAt: string;
   fimState: FimState;
   watching?: Server['watching'];
+  /** Software ids the agent last reported, sorted (written only when they change). */
+  software?: string[];
   secretHash: string;
 }
 

@@ -1,28 +1,73 @@
+import { isDeepStrictEqual } from 'node:util';
 import { config } from '../shared/config.ts';
 import { deriveEnrollmentSecret, safeEqual } from '../shared/secrets.ts';
 import type { TenantSettings } from '../model/settings.ts';
-import { keys } from './keys.ts';
+import { DEFAULT_EVENT_RETENTION_DAYS } from '../domain/retention.ts';
+import { scheduledFrom, type DueState } from '../domain/due-work.ts';
+import type { ScanSchedule } from '../domain/schedule.ts';
+import { keys, type WakeEntry } from './keys.ts';
 import { defineEntity } from './entity.ts';
+import { dueAttributes, dueStateOf, finishDueSlot, moveDueState } from './due-state.ts';
 import { queryPage, type Page } from './db.ts';
 
-/** The tenant item: name, settings, the enrollment key generation and the config version agents poll. */
-export interface TenantItem {
+/**
+ * The tenant item: name, settings, the enrollment key generation and the config version agents poll, and
+ * the due state of its weekly reports (domain/due-work.ts: the report time in `settings.weeklyReport`).
+ */
+export interface TenantItem extends DueState {
   id: string;
   name: string;
   createdAt: string;
   enrollmentGeneration: number;
+  /** When the current enrollment key was issued (created or rotated); absent on tenants made before: createdAt. */
+  enrollmentKeyIssuedAt?: string;
   /** Bumped on every change to policies, groups or server assignments; agents refetch config when it moves. */
   configVersion: number;
   checkInIntervalSeconds: number;
   settings: TenantSettings;
+  /** The ids of the tenant's admin keys (store/admin-key-register.ts); absent on tenants made before it. */
+  adminKeyIds?: Record<string, true>;
 }
+
+/** A tenant's weekly reports in the wake index. */
+export const reportsEntry = (tenantId: string): WakeEntry => ({ kind: 'reports', tenantId, id: tenantId });
 
 export const tenants = defineEntity<TenantItem>({
   name: 'tenant',
   key: (tenantId) => keys.tenant(tenantId),
   idOf: (tenant) => tenant.id,
-  indexes: (tenantId) => keys.tenantIndex(tenantId),
+  indexes: (tenantId, tenant) => ({ ...keys.tenantIndex(tenantId), ...(dueAttributes(reportsEntry(tenantId), tenant) as Record<string, string>) }),
 });
+
+/** The weekly report time as a schedule (domain/schedule.ts). */
+export const reportScheduleOf = (settings: Pick<TenantSettings, 'weeklyReport'>): ScanSchedule => ({ frequency: 'weekly', ...settings.weeklyReport });
+
+/** The due state of weekly reports at `settings`' report time, set at `now`: the first report time after now. */
+export const reportsScheduledFrom = (settings: Pick<TenantSettings, 'weeklyReport'>, now: Date): DueState => scheduledFrom(reportScheduleOf(settings), now);
+
+/**
+ * Writes new settings; when the report time changed (or was never scheduled), the next report moves to the
+ * new time's first occurrence after `now`, in the same write, conditional on the due state read (a report
+ * claimed meanwhile is kept owed). Answers the tenant as written, or undefined when the due state moved.
+ */
+export async function writeSettings(tenant: TenantItem, set: Partial<TenantItem>, now: Date): Promise<TenantItem | undefined> {
+  const next = { ...tenant, ...set };
+  const rescheduled = !tenant.nextDueAt || !isDeepStrictEqual(next.settings.weeklyReport, tenant.settings.weeklyReport);
+  if (!rescheduled) return tenants.update(tenant.id, tenant.id, { set });
+  const seen = dueStateOf(tenant);
+  const due = { ...seen, nextDueAt: reportsScheduledFrom(next.settings, now).nextDueAt };
+  if (!(await moveDueState(keys.tenant(tenant.id), reportsEntry(tenant.id), seen, due, { set }))) return undefined;
+  return { ...next, ...due };
+}
+
+/** Schedules the weekly reports of a tenant stored before reports were scheduled (a no-op for the others). */
+export async function ensureReportSchedule(tenantId: string, now: Date): Promise<void> {
+  const tenant = await getTenant(tenantId);
+  if (tenant && !tenant.nextDueAt) await writeSettings(tenant, {}, now);
+}
+
+/** The reports of `slot` are written: the tenant owes them no more (unless a newer slot was claimed since). */
+export const finishReportSlot = (tenantId: string, slot: string) => finishDueSlot(keys.tenant(tenantId), reportsEntry(tenantId), slot);
 
 export const getTenant = (tenantId: string) => tenants.get(tenantId, tenantId);
 
@@ -65,17 +110,22 @@ export function isCurrentEnrollmentKey(tenant: TenantItem, generation: number, s
   return safeEqual(expected, secret);
 }
 
-/** Bumps the enrollment key generation: the old key stops working at once. */
-export async function rotateEnrollmentKey(tenantId: string): Promise<string> {
-  const updated = await tenants.update(tenantId, tenantId, { add: { enrollmentGeneration: 1 } });
+/** Bumps the enrollment key generation: the old key stops working at once. Answers the tenant as it is now. */
+export async function rotateEnrollmentKey(tenantId: string, now: Date): Promise<TenantItem> {
+  const updated = await tenants.update(tenantId, tenantId, { add: { enrollmentGeneration: 1 }, set: { enrollmentKeyIssuedAt: now.toISOString() } });
   if (!updated) throw new Error(`tenant ${tenantId} vanished`);
-  return enrollmentKeyOf(updated);
+  return updated;
 }
 
 /** Marks the tenant's agent configuration as changed (one small update). */
 export async function bumpConfigVersion(tenantId: string): Promise<void> {
   await tenants.update(tenantId, tenantId, { add: { configVersion: 1 } });
   forgetTenant(tenantId);
+}
+
+/** How many days the tenant keeps events, as set now (read at each ingest, so a change applies to the events stored after it). */
+export async function eventRetentionDays(tenantId: string): Promise<number> {
+  return (await getTenant(tenantId))?.settings.eventRetentionDays ?? DEFAULT_EVENT_RETENTION_DAYS;
 }
 
 /** One page of tenant ids (the schedule handler walks them all). */

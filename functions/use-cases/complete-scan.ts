@@ -4,7 +4,8 @@ import { scanIngestQueue } from '../queues/queues.ts';
 import type { CompleteRequest } from '../contract/agent.schemas.ts';
 import { existingNodes } from '../store/nodes.ts';
 import { removeFromInbox } from '../store/servers.ts';
-import { scans, whileOpen } from '../store/scans.ts';
+import { awaitsIngest, recordUpload } from '../store/scans.ts';
+import { registerUpload } from '../store/scan-state.ts';
 import type { AgentIdentity } from './agent-identity.ts';
 import { policiesOfAgent, scanOfAgent } from './agent-scan-access.ts';
 
@@ -19,13 +20,16 @@ export class RootsMissingError extends AppError {
 }
 
 /**
- * Finishes an upload with one tree root per policy and hands it to the ingest worker. Repeating it is
- * harmless: a completed scan answers as such, and the ingest is idempotent.
+ * Finishes an upload with one tree root per policy and hands it to the ingest worker. The upload is
+ * recorded (the table is the truth) before the ingest message is sent (a wake-up): if the send is lost,
+ * the schedule's sweep finds the scan in its index and sends it again. Repeating `complete` is harmless:
+ * a recorded upload is not recorded again, only its ingest woken, and the ingest is idempotent.
  */
 export async function completeScan(agent: AgentIdentity, scanId: string, input: CompleteRequest, now: Date): Promise<{ scanId: string; status: string }> {
   const scan = await scanOfAgent(agent, scanId, false);
   if (scan.status === 'completed') return { scanId: scan.id, status: scan.status };
   if (scan.status === 'failed') throw new ConflictError('The scan already failed; start a new one.');
+  if (awaitsIngest(scan)) return wakeIngest(agent, scan.id);
   const { results, scannedAt } = input;
   const policies = await policiesOfAgent(agent);
   const seen = new Set<string>();
@@ -40,18 +44,21 @@ export async function completeScan(agent: AgentIdentity, scanId: string, input: 
   if (missing.length) throw new RootsMissingError(missing);
 
   const detectedAt = scannedAt && Date.parse(scannedAt) <= now.getTime() ? new Date(scannedAt).toISOString() : now.toISOString();
-  const recorded = await scans.update(
-    agent.tenantId,
-    scan.id,
-    { set: { results, detectedAt, status: 'running', startedAt: scan.startedAt ?? now.toISOString() } },
-    whileOpen,
-  );
-  if (!recorded) {
+  // In line under each policy first, so that every recorded upload is known to the scans after it.
+  await registerUpload(agent.tenantId, agent.server.id, results.map((r) => r.policyId), scan.id);
+  const upload = { results, detectedAt, startedAt: scan.startedAt ?? now.toISOString(), uploadedAt: now.toISOString() };
+  if (!(await recordUpload(agent.tenantId, scan.id, upload))) {
+    // A concurrent `complete` recorded it first, or the scan closed meanwhile.
     const latest = await scanOfAgent(agent, scan.id, false);
-    return { scanId: latest.id, status: latest.status };
+    if (!awaitsIngest(latest)) return { scanId: latest.id, status: latest.status };
   }
-  await enqueue(scanIngestQueue, { tenantId: agent.tenantId, scanId: scan.id });
+  return wakeIngest(agent, scan.id);
+}
+
+/** Sends the ingest message of a recorded upload, and takes the scan out of the agent's inbox. */
+async function wakeIngest(agent: AgentIdentity, scanId: string): Promise<{ scanId: string; status: string }> {
+  await enqueue(scanIngestQueue, { tenantId: agent.tenantId, scanId });
   // Out of the inbox now, so the next check-in does not offer a scan the agent already delivered.
-  await removeFromInbox(agent.tenantId, agent.server.id, [scan.id]);
-  return { scanId: scan.id, status: 'running' };
+  await removeFromInbox(agent.tenantId, agent.server.id, [scanId]);
+  return { scanId, status: 'running' };
 }

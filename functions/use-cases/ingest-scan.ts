@@ -6,11 +6,14 @@ import { diffEntries, recordedAttributes, uncomparable, type Change } from '../d
 import type { OptionalAttribute } from '../contract/entry.ts';
 import { getPolicies } from '../store/policies.ts';
 import { getServer, removeFromInbox, type ServerItem } from '../store/servers.ts';
-import { getScan, scans, whileOpen, type ScanItem, type ScanResultRef } from '../store/scans.ts';
-import { advanceScanState, getScanState, type ScanStateItem } from '../store/scan-state.ts';
+import { awaitsIngest, closeScan, getScan, type RecordedUpload, type ScanItem, type ScanResultRef } from '../store/scans.ts';
+import { advanceScanState, claimScanState, getScanState, type ScanStateItem } from '../store/scan-state.ts';
 import { differingEntries } from '../store/tree-diff.ts';
-import { putEvents } from '../store/events.ts';
+import { expiringEvent, putEvents } from '../store/events.ts';
 import { triageNewEvents } from './triage-new-events.ts';
+import { releaseTurn, takeTurn, WaitingForTurnError } from './ingest-order.ts';
+import { raiseScanAlerts } from './raise-scan-alerts.ts';
+import { eventRetentionDays } from '../store/tenants.ts';
 
 export interface IngestMessage {
   tenantId: string;
@@ -18,19 +21,28 @@ export interface IngestMessage {
 }
 
 type Counts = ScanStateItem['lastStats'];
+type UploadedScan = ScanItem & RecordedUpload;
 const zero = (): Counts => ({ added: 0, modified: 0, removed: 0, renamed: 0 });
 
+/** What one delivery of an ingest message did. */
+export type IngestOutcome = 'completed' | 'waiting' | 'nothing to do';
+
 /**
- * Turns a completed upload into events. Safe to run twice for the same scan: event ids derive from
- * (scan, policy, path), so a retry rewrites the same items, and the per-policy state moves forward
- * with a conditional write, so a policy already applied is skipped and its stats reused.
+ * Turns a recorded upload into events, exactly once, however often its message is delivered (SQS
+ * redelivers, the schedule's sweep re-drives a lost one, a waiting scan is woken) and wherever a previous
+ * attempt crashed. Per policy: wait for the scan's turn (ingest-order.ts), write its events (ids derive
+ * from scan, policy and path, so a retry rewrites the same items), move the state to this scan in one
+ * conditional write; then the scan is completed, last. Until then it is `running` and in the sweep's index.
+ * A scan that must wait for an older one of its server ends this delivery quietly: the message is only a
+ * wake-up, and the older scan's completion sends the next one (the sweep, if that is lost).
  */
-export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new Date()): Promise<void> {
+export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new Date()): Promise<IngestOutcome> {
   const scan = await getScan(tenantId, scanId);
-  if (!scan || scan.status === 'completed' || scan.status === 'failed' || !scan.results) return;
+  if (!awaitsIngest(scan)) return 'nothing to do'; // completed or failed already, or (a stray message) not uploaded
   const server = await getServer(tenantId, scan.serverId);
-  if (!server) return;
+  if (!server) return 'nothing to do';
   const policies = new Map((await getPolicies(tenantId, scan.results.map((r) => r.policyId))).map((p) => [p.id, p]));
+  const retentionDays = await eventRetentionDays(tenantId);
 
   const totals = zero();
   let filesScanned = 0;
@@ -44,21 +56,30 @@ export async function ingestScan({ tenantId, scanId }: IngestMessage, now = new 
     for (const attribute of result.unsupportedAttributes ?? []) unsupported.add(attribute);
     const policy = policies.get(result.policyId);
     if (!policy) continue; // deleted since the upload: nothing to compare against
-    const counts = await ingestPolicy(tenantId, scan, server, policy, result, now);
+    let counts: Counts;
+    try {
+      counts = await ingestPolicy(tenantId, scan, server, policy, result, now, retentionDays);
+    } catch (error) {
+      if (!(error instanceof WaitingForTurnError)) throw error;
+      logger.info('scan waits for its turn', { tenantId, scanId, behind: error.behind, policyId: policy.id });
+      return 'waiting';
+    }
     for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += counts[key];
   }
-  const stats = { filesScanned, ...totals, skipped, unreadable };
+  // The events are stored: record the scan's alert digest and wake the alerts worker (before the scan completes,
+  // so a crash here is retried with the ingest).
+  await raiseScanAlerts(tenantId, scan, server, [...policies.values()], totals, now);
   const unsupportedAttributes = unsupported.size > 0 ? { unsupportedAttributes: [...unsupported] } : {};
-  await scans.update(tenantId, scanId, { set: { status: 'completed', completedAt: now.toISOString(), stats, ...unsupportedAttributes } }, whileOpen);
-  await removeFromInbox(tenantId, server.id, [scanId]);
-  logger.info('scan ingested', { tenantId, scanId, ...totals, filesScanned });
+  await completeIngest(tenantId, scan, { filesScanned, ...totals, skipped, unreadable }, unsupportedAttributes, now);
+  return 'completed';
 }
 
-async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date): Promise<Counts> {
-  const state = await getScanState(tenantId, server.id, policy.id);
-  if (state?.lastScanId === scan.id) return state.lastStats;
-  // A newer scan was ingested first: its diff already covers this one's changes, so report nothing.
-  if (state?.detectedAt && scan.detectedAt && scan.detectedAt < state.detectedAt) return zero();
+/** One policy of the scan: its turn, its events triaged and written, the state moved to this scan. */
+async function ingestPolicy(tenantId: string, scan: UploadedScan, server: ServerItem, policy: Policy, result: ScanResultRef, now: Date, retentionDays: number): Promise<Counts> {
+  const turn = await takeTurn(tenantId, scan, server.id, policy.id);
+  if (turn.kind === 'applied') return turn.stats;
+  if (turn.kind === 'superseded') return zero();
+  const state = turn.applied;
 
   // What to compare with: the previous scan; on a first scan, a golden master's baseline if the policy names one.
   let reference: { root: string; targets: Policy['targets']; recorded?: OptionalAttribute[]; otherHost?: boolean } | null = state
@@ -86,17 +107,22 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
       ...(reference.otherHost ? { detectRenames: false } : {}),
     });
   }
-  const detectedAt = new Date(scan.detectedAt ?? new Date().toISOString());
-  const events = changes.map((change) => toEvent(change, { scan, server, policy, detectedAt }));
-  // Rules label the new events, the dashboard counts them: before they are written, idempotently.
-  const triaged = await triageNewEvents(tenantId, { scanId: scan.id, serverId: server.id, hostname: server.hostname, policyId: policy.id }, events, now);
-  await putEvents(tenantId, triaged);
+  const previousScanId = state?.lastScanId ?? null;
+  const stateId = { serverId: server.id, policyId: policy.id };
+  const detectedAt = new Date(scan.detectedAt);
+  const events = changes.map((change) => expiringEvent(toEvent(change, { scan, server, policy, detectedAt }), retentionDays));
+  if (events.length > 0) {
+    // Events are written only by the scan holding the state, so no two scans report against the same state.
+    if (!(await claimScanState(tenantId, stateId, scan.id, previousScanId, turn.staleClaim))) throw new StateMovedError(server.id, policy.id);
+    // Rules label the new events, the dashboard counts them: before they are written, idempotently.
+    const triaged = await triageNewEvents(tenantId, { scanId: scan.id, serverId: server.id, hostname: server.hostname, policyId: policy.id }, events, now);
+    await writePolicyEvents(tenantId, triaged);
+  }
 
   const counts = zero();
   for (const change of changes) counts[change.changeType] += 1;
   const next: ScanStateItem = {
-    serverId: server.id,
-    policyId: policy.id,
+    ...stateId,
     root: result.root,
     baselineRoot: !state || rebuild ? (reference && !rebuild ? reference.root : result.root) : state.baselineRoot,
     recordedAttributes: recorded,
@@ -105,12 +131,40 @@ async function ingestPolicy(tenantId: string, scan: ScanItem, server: ServerItem
     lastScanId: scan.id,
     detectedAt: scan.detectedAt,
     lastStats: counts,
-    updatedAt: new Date().toISOString(),
+    updatedAt: now.toISOString(),
   };
-  if (!(await advanceScanState(tenantId, next, state?.lastScanId ?? null))) {
-    throw new Error(`scan state of ${server.id}/${policy.id} moved concurrently; retrying`);
-  }
+  if (!(await advanceScanState(tenantId, next, previousScanId, turn.staleClaim))) throw new StateMovedError(server.id, policy.id);
   return counts;
+}
+
+/** The events of one policy of the scan are written (idempotent: deterministic ids). */
+async function writePolicyEvents(tenantId: string, events: readonly Event[]): Promise<void> {
+  await putEvents(tenantId, events);
+}
+
+/**
+ * The scan is completed, with its stats, and leaves the sweep's index; only then does it leave the line of
+ * its server (so no newer scan moves the state past it before its stats are recorded), waking the next.
+ */
+async function completeIngest(
+  tenantId: string,
+  scan: UploadedScan,
+  stats: Counts & { filesScanned: number; skipped: number; unreadable: number },
+  extra: Pick<ScanItem, 'unsupportedAttributes'>,
+  now: Date,
+): Promise<void> {
+  await closeScan(tenantId, scan.id, { status: 'completed', completedAt: now.toISOString(), stats, ...extra });
+  await releaseTurn(tenantId, scan);
+  await removeFromInbox(tenantId, scan.serverId, [scan.id]);
+  logger.info('scan ingested', { tenantId, scanId: scan.id, ...stats });
+}
+
+/** Another ingest moved or holds the state between this one's read and its write: the retry reads it again. */
+export class StateMovedError extends Error {
+  constructor(serverId: string, policyId: string) {
+    super(`scan state of ${serverId}/${policyId} moved concurrently; retrying`);
+    this.name = 'StateMovedError';
+  }
 }
 
 function toEvent(change: Change, ctx: { scan: ScanItem; server: ServerItem; policy: Policy; detectedAt: Date }): Event {

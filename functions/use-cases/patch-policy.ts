@@ -6,7 +6,8 @@ export type PolicyPatch = Partial<Omit<PolicyInput, 'fromTemplate' | 'descriptio
 import type { PolicyInput } from './create-policy.ts';
 import { getPolicy, policies } from '../store/policies.ts';
 import { bumpConfigVersion } from '../store/tenants.ts';
-import { checkBaselineServer, checkTargets, withIds } from './policy-targets.ts';
+import { checkBaselineServer, checkPolicyFits, checkTargets, withIds } from './policy-targets.ts';
+import { startReports } from './start-reports.ts';
 
 /** Applies a PATCH: fields left out stay; targets, when given, replace the list; agents refetch config. */
 export async function patchPolicy(tenantId: string, policyId: string, patch: PolicyPatch, now: Date): Promise<Policy> {
@@ -19,7 +20,9 @@ export async function patchPolicy(tenantId: string, policyId: string, patch: Pol
   else if (description !== undefined) next.description = description;
   if (targets) next.targets = withIds(targets);
   checkTargets(next.targets);
+  checkPolicyFits(next);
   await checkBaselineServer(tenantId, next.baselineServerId);
+  if (next.reports && !current.reports) await startReports(tenantId, policyId, now);
   await policies.put(tenantId, next);
   await bumpConfigVersion(tenantId);
   return next;

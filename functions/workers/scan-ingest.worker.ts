@@ -3,4 +3,4 @@ import { ingestScan } from '../use-cases/ingest-scan.ts';
 import { queueWorker } from './queue-worker.ts';
 
 /** scan-ingest queue: one message per completed upload; failures are reported per message. */
-export const handler = queueWorker(scanIngestQueue, (message) => ingestScan(message));
+export const handler = queueWorker(scanIngestQueue, async (message) => void (await ingestScan(message)));

@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import type { BuildOptions } from 'esbuild';
 
 /**
  * esbuild's ESM output has no `require`, but some bundled CommonJS dependencies still call it for Node
@@ -13,6 +14,20 @@ import { join } from 'node:path';
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __driftwatchCreateRequire } from 'node:module'; const require = __driftwatchCreateRequire(import.meta.url);";
+
+/**
+ * The esbuild options that the bundling of appFunction() below amounts to, for the test and the bench that
+ * build a function the way CDK does.
+ */
+export const LAMBDA_ESBUILD = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  banner: { js: ESM_REQUIRE_BANNER },
+} as const satisfies BuildOptions;
 
 /** Powertools reads this; the logger in functions/shared/logger.ts uses the same name. */
 export const SERVICE_NAME = 'driftwatch';
@@ -28,6 +43,8 @@ export interface AppFunctionProps {
   memorySize?: number;
   /** Application environment (table, queue URLs, secrets, mail); the runtime defaults are added here. */
   environment: Record<string, string>;
+  /** Shell commands run after bundling (`inputDir` is the repo root, `outputDir` what is zipped): files shipped beside the bundle. */
+  afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /**
@@ -65,6 +82,9 @@ export function appFunction(scope: Construct, id: string, props: AppFunctionProp
       // Bundle the SDK (the default for Node 18+ leaves @aws-sdk/* external).
       externalModules: [],
       banner: ESM_REQUIRE_BANNER,
+      ...(props.afterBundling
+        ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: props.afterBundling } }
+        : {}),
     },
   });
 }

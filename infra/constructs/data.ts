@@ -22,13 +22,17 @@ export interface DataProps {
 }
 
 /**
- * The stateful part of the stack: the single table and the secret. Both are retained when the stack is
- * deleted: losing the master secret would make every derived enrollment key and every encrypted webhook
- * secret unrecoverable.
+ * The stateful part of the stack: the single table and the secrets. All are retained when the stack is
+ * deleted: losing the master secret would make every derived enrollment key unusable, losing the webhook key
+ * every sealed webhook signing secret unrecoverable.
  */
 export class Data extends Construct {
   readonly table: Table;
   readonly secret: Secret;
+  /** Key material sealing sync destinations' signing secrets (functions/shared/secrets.ts), its own secret. */
+  readonly webhookKey: Secret;
+  /** WEBHOOK_SECRET_KEY, for the functions that seal or open those secrets only (the API, the label-sync worker). */
+  readonly webhookKeyEnvironment: Record<string, string>;
   /** TABLE_NAME, DRIFTWATCH_MASTER_SECRET and OPERATOR_KEY_HASH, as functions/shared/config.ts reads them. */
   readonly environment: Record<string, string>;
 
@@ -63,6 +67,13 @@ export class Data extends Construct {
       },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    this.webhookKey = new Secret(this, 'WebhookKey', {
+      description: 'Driftwatch key material that seals sync destinations\' signing secrets (generated; never change it without WEBHOOK_SECRET_KEY_PREVIOUS)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.webhookKeyEnvironment = { WEBHOOK_SECRET_KEY: SecretValue.secretsManager(this.webhookKey.secretArn).unsafeUnwrap() };
 
     this.environment = {
       TABLE_NAME: this.table.tableName,

@@ -5,7 +5,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { dlqName, queueUrlEnv, type FunctionName, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
+import { visibilityTimeoutSeconds, dlqName, queueUrlEnv, queueVisibilityEnv, type FunctionName, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
 import { appFunction, grantSendMail } from './app-function.ts';
 
 /** Workers that send email through SES. */
@@ -54,7 +54,7 @@ export class QueuesAndWorkers extends Construct {
         enforceSSL: true,
         // AWS's advice for Lambda event sources: at least six times the function timeout, so a batch
         // still in flight (including the poller's retries) is not delivered a second time.
-        visibilityTimeout: Duration.seconds(6 * def.workerTimeoutSeconds),
+        visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(def)),
         deadLetterQueue: { queue: dlq, maxReceiveCount: def.maxReceiveCount },
       });
       this.queues[def.name] = queue;
@@ -88,6 +88,8 @@ export class QueuesAndWorkers extends Construct {
     for (const def of this.props.declarations.filter((d) => d.senders.includes(name))) {
       this.queues[def.name]!.grantSendMessages(fn);
       fn.addEnvironment(queueUrlEnv(def.name), this.queues[def.name]!.queueUrl);
+      // Sweeps of lost messages wait one visibility timeout before they send again.
+      fn.addEnvironment(queueVisibilityEnv(def.name), String(visibilityTimeoutSeconds(def)));
     }
   }
 

@@ -173,8 +173,8 @@ describe('DeltaEncoder: inner nodes', () => {
 
   it('finds the base through new children sent whole, and votes for the old parent of most children', () => {
     const map = new Map(before);
-    // Rewrite a whole directory: its leaves go whole, yet their parents still find their old selves.
-    for (const [p, e] of map) if (p.startsWith('/srv/data/dir033/')) map.set(p, { ...e, ctime: '2026-01-01T00:00:00.000Z' });
+    // Rewrite two whole directories: the leaves inside them go whole, yet their parents still find their old selves.
+    for (const [p, e] of map) if (/^\/srv\/data\/dir03[34]\//.test(p)) map.set(p, { ...e, ctime: '2026-01-01T00:00:00.000Z' });
     const next = treeOf(map);
     const plan = planKnown(next, previous.nodes);
     const wires = encodeAgainst(previous, plan);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { lambdaContext, scheduledEvent, sqsRecord } from '../../functions/local/lambda-events.ts';
 
 /**
@@ -27,5 +27,31 @@ export function sqsEvent(queueName: string, bodies: Array<string | object>, opts
         queueName,
       ),
     ),
+  };
+}
+
+/** An API Gateway HTTP API (payload 2.0) event, as the API Lambda receives it, from `sourceIp`. */
+export function httpApiEvent(method: string, path: string, opts: { sourceIp: string; headers?: Record<string, string>; body?: string }): APIGatewayProxyEventV2 {
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'api.example.com', ...opts.headers },
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: opts.sourceIp, userAgent: opts.headers?.['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: opts.body,
+    isBase64Encoded: false,
   };
 }

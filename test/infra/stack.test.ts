@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../functions/queues/queues.ts';
-import { defineQueue, dlqName, queueUrlEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
+import { visibilityTimeoutSeconds, defineQueue, dlqName, queueUrlEnv, queueVisibilityEnv, type QueueDeclaration } from '../../functions/queues/define-queue.ts';
 import * as zm from 'zod/mini';
 import { GSI1, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 import { API_THROTTLE } from '../../infra/constructs/api.ts';
@@ -17,11 +17,11 @@ import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwa
 type Json = Record<string, any>;
 
 /** A queue declared only in this test: adding a queue must be one declaration. */
-const ALERTS_QUEUE = defineQueue({
-  name: 'alerts',
-  message: zm.object({ scanId: zm.string() }),
-  worker: 'functions/workers/alerts.worker.ts',
-  senders: ['scan-ingest'],
+const LABEL_SYNC_QUEUE = defineQueue({
+  name: 'label-sync',
+  message: zm.object({ tenantId: zm.string() }),
+  worker: 'functions/workers/label-sync.worker.ts',
+  senders: ['schedule'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
@@ -34,7 +34,7 @@ const ALERTS_QUEUE = defineQueue({
 function scratchRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'driftwatch-infra-'));
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), ALERTS_QUEUE.worker];
+  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), LABEL_SYNC_QUEUE.worker];
   for (const entry of entries) {
     mkdirSync(dirname(join(root, entry as string)), { recursive: true });
     writeFileSync(join(root, entry as string), 'export const handler = async () => undefined;\n');
@@ -167,13 +167,30 @@ describe('workers', () => {
     }
   });
 
-  it('adds a queue and its worker with one declaration, and only the alerts worker may send mail', () => {
-    const { stack: withAlerts, template: t } = synth({}, [...QUEUES, ALERTS_QUEUE]);
+  it('adds a queue and its worker with one declaration', () => {
+    const { stack: withSync, template: t } = synth({}, [...QUEUES, LABEL_SYNC_QUEUE]);
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', QUEUES.length + 1);
-    const ingestEnv = t.toJSON().Resources[withAlerts.getLogicalId(withAlerts.queues.workers['scan-ingest']!.node.defaultChild as any)].Properties.Environment.Variables;
-    expect(ingestEnv[queueUrlEnv('alerts')]).toEqual({ Ref: withAlerts.getLogicalId(withAlerts.queues.queues.alerts!.node.defaultChild as any) });
-    const alertsRole = withAlerts.getLogicalId(withAlerts.queues.workers.alerts!.role!.node.defaultChild as any);
-    const sesStatements = resources(t, 'AWS::IAM::Policy').flatMap(([, p]) =>
+    const scheduleEnv = t.toJSON().Resources[withSync.getLogicalId(withSync.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(scheduleEnv[queueUrlEnv('label-sync')]).toEqual({ Ref: withSync.getLogicalId(withSync.queues.queues['label-sync']!.node.defaultChild as any) });
+  });
+
+  it('the reports queue reaches the schedule only (its one sender)', () => {
+    const envOf = (fn: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables;
+    expect(envOf(stack.schedule.fn)[queueUrlEnv('reports')]).toEqual({ Ref: queueId(stack.queues.queues.reports!) });
+    expect(envOf(stack.api.fn)[queueUrlEnv('reports')]).toBeUndefined();
+    expect(envOf(stack.queues.workers.reports!)[queueUrlEnv('reports')]).toBeUndefined();
+  });
+
+  it('the alerts queue reaches its declared senders only, and only the alerts worker may send mail', () => {
+    const envOf = (fn: { node: { defaultChild?: unknown } }) => template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables;
+    const alertsUrl = { Ref: queueId(stack.queues.queues.alerts!) };
+    expect(envOf(stack.queues.workers['scan-ingest']!)[queueUrlEnv('alerts')]).toEqual(alertsUrl);
+    expect(envOf(stack.api.fn)[queueUrlEnv('alerts')]).toEqual(alertsUrl);
+    expect(envOf(stack.schedule.fn)[queueUrlEnv('alerts')]).toEqual(alertsUrl);
+    expect(envOf(stack.queues.workers['scan-dispatch']!)[queueUrlEnv('alerts')]).toBeUndefined();
+    expect(envOf(stack.queues.workers.alerts!).CONSOLE_URL).toBeDefined();
+    const alertsRole = stack.getLogicalId(stack.queues.workers.alerts!.role!.node.defaultChild as any);
+    const sesStatements = resources(template, 'AWS::IAM::Policy').flatMap(([, p]) =>
       p.Properties.PolicyDocument.Statement.filter((s: Json) => [s.Action].flat().includes('ses:SendEmail')).map(
         (s: Json) => ({ roles: p.Properties.Roles.map((r: Json) => r.Ref), resource: s.Resource }),
       ),
@@ -182,6 +199,13 @@ describe('workers', () => {
     expect(sesStatements[0].roles).toEqual([alertsRole]);
     expect(JSON.stringify(sesStatements[0].resource)).toContain(`:identity/${DEFAULT_MAIL_FROM}`);
     expect(JSON.stringify(sesStatements[0].resource)).not.toContain('identity/*');
+  });
+
+  it('links alert mail to the consoleUrl context when given', () => {
+    const { stack: s2, template: t } = synth({ consoleUrl: 'https://console.example.com' });
+    const env = t.toJSON().Resources[s2.getLogicalId(s2.queues.workers.alerts!.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(env.CONSOLE_URL).toBe('https://console.example.com');
+    expect(() => synth({ consoleUrl: 'not a url' })).toThrow(/consoleUrl/);
   });
 });
 
@@ -209,10 +233,16 @@ describe('functions', () => {
       expect(env.TABLE_NAME).toEqual({ Ref: stack.getLogicalId(stack.data.table.node.defaultChild as any) });
       const name = byId.get(id)!;
       for (const def of QUEUES) {
-        if (def.senders.includes(name as never)) expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toEqual({ Ref: queueId(stack.queues.queues[def.name]!) });
-        else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
+        if (def.senders.includes(name as never)) {
+          expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toEqual({ Ref: queueId(stack.queues.queues[def.name]!) });
+          // Its senders' sweeps wait exactly the queue's visibility timeout before they call a message lost.
+          expect(env[queueVisibilityEnv(def.name)], `${name}: ${def.name}`).toBe(String(visibilityTimeoutSeconds(def)));
+        } else expect(env[queueUrlEnv(def.name)], `${name}: ${def.name}`).toBeUndefined();
       }
       expect(JSON.stringify(env.DRIFTWATCH_MASTER_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:masterSecret::\}\}/);
+      // The webhook signing secrets' key: only the functions that seal (API) or open (label-sync) them.
+      if (name === 'api' || name === 'label-sync') expect(JSON.stringify(env.WEBHOOK_SECRET_KEY), name).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:::\}\}/);
+      else expect(env.WEBHOOK_SECRET_KEY, name).toBeUndefined();
       expect(JSON.stringify(env.OPERATOR_KEY_HASH)).toMatch(/\{\{resolve:secretsmanager:.*:SecretString:operatorKeyHash::\}\}/);
       expect(env).toMatchObject({
         MAIL_TRANSPORT: 'ses',
@@ -277,7 +307,7 @@ describe('permissions', () => {
 
   it('let each function send only to the queues that declare it a sender', () => {
     const declared = (name: string) => QUEUES.filter((q) => q.senders.includes(name as never)).map((q) => q.name);
-    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup']));
+    expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(['scan-ingest', 'scan-dispatch', 'label-cleanup', 'alerts', 'label-sync']));
     expect(new Set(sendsTo(stack.api.fn))).toEqual(new Set(declared('api')));
     expect(new Set(sendsTo(stack.schedule.fn))).toEqual(new Set(declared('schedule')));
     for (const [name, worker] of Object.entries(stack.queues.workers)) {

@@ -3,11 +3,12 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTree, sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
-import type { Entry } from '../../functions/contract/entry.ts';
 import { getDb, getSqs } from '../../functions/shared/clients.ts';
 import { config } from '../../functions/shared/config.ts';
 import { keys } from '../../functions/store/keys.ts';
+import { dynamoCommandsOf } from '../helpers/dynamo-commands.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { completeOverWire, enrollOverWire, uploadOverWire, wireFile as file } from '../helpers/wire-scan.ts';
 
 /**
  * The agent protocol spoken directly over HTTP (no agent process), for what the CLI never sends:
@@ -18,26 +19,8 @@ let stack: TestStack;
 let admin: string;
 let policyId: string;
 
-const file = (content: string, inode: number): Entry => ({
-  type: 'file',
-  size: content.length,
-  mode: '0644',
-  uid: 0,
-  gid: 0,
-  mtime: '2026-11-01T00:00:00.000Z',
-  ctime: '2026-11-01T00:00:00.000Z',
-  inode,
-  hash: { algorithm: 'sha256', value: 'a'.repeat(64 - String(inode).length) + String(inode) },
-});
 
-async function enroll(hostname: string) {
-  const res = await stack.api('POST', '/v1/agent/enroll', {
-    key: stack.credentials.enrollmentKey,
-    body: { hostname, platform: 'linux', agentVersion: '1.0.0', tag: 'proto' },
-  });
-  expect(res.status).toBe(201);
-  return res.json as { serverId: string; credential: string };
-}
+const enroll = (hostname: string) => enrollOverWire(stack.api, stack.credentials.enrollmentKey, hostname, 'proto');
 
 const agentCall = (credential: string, method: string, path: string, body?: unknown) => stack.api(method, path, { key: credential, body });
 
@@ -169,17 +152,13 @@ describe('a full upload over the wire', () => {
   const entries: PathEntry[] = sortEntries(Array.from({ length: 300 }, (_, i) => [`/srv/app/f${String(i).padStart(4, '0')}`, file(`c${i}`, 1000 + i)] as PathEntry));
 
   async function upload(credential: string, list: PathEntry[]) {
-    const scanId = (await agentCall(credential, 'POST', '/v1/agent/scans', { kind: 'on-demand' })).json.id as string;
-    const tree = buildTree(list);
-    const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-    const stored = await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: credential, ...nodesBody(nodes) });
-    expect(stored.status, stored.text).toBe(200);
-    const done = await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId, root: tree.root, filesScanned: list.length }] });
+    const uploaded = await uploadOverWire(stack.api, { credential }, policyId, list);
+    const done = await completeOverWire(stack.api, { credential }, policyId, uploaded, list.length);
     expect(done.status, done.text).toBe(200);
     // Repeating `complete` is harmless.
-    expect((await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId, root: tree.root, filesScanned: list.length }] })).status).toBe(200);
+    expect((await completeOverWire(stack.api, { credential }, policyId, uploaded, list.length)).status).toBe(200);
     await stack.drain();
-    return scanId;
+    return uploaded.scanId;
   }
 
   it('the same ingest message delivered again after a crash adds no duplicate events', async () => {
@@ -224,11 +203,8 @@ describe('a full upload over the wire', () => {
     const group = await stack.api('PATCH', `/v1/server-groups/${(await stack.api('GET', `/v1/servers/${master.serverId}`, { key: admin })).json.groupId}`, { key: admin, body: { policyIds: [policyId, golden.json.id] } });
     expect(group.status).toBe(200);
     const uploadFor = async (credential: string, list: PathEntry[]) => {
-      const scanId = (await agentCall(credential, 'POST', '/v1/agent/scans', { kind: 'on-demand' })).json.id as string;
-      const tree = buildTree(list);
-      const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-      expect((await stack.api('POST', `/v1/agent/scans/${scanId}/nodes`, { key: credential, raw: gzipSync(JSON.stringify({ policyId: golden.json.id, nodes })), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })).status).toBe(200);
-      expect((await agentCall(credential, 'POST', `/v1/agent/scans/${scanId}/complete`, { results: [{ policyId: golden.json.id, root: tree.root, filesScanned: list.length }] })).status).toBe(200);
+      const uploaded = await uploadOverWire(stack.api, { credential }, golden.json.id, list);
+      expect((await completeOverWire(stack.api, { credential }, golden.json.id, uploaded, list.length)).status).toBe(200);
       await stack.drain();
     };
     await uploadFor(master.credential, entries);
@@ -247,21 +223,14 @@ describe('a full upload over the wire', () => {
     const first = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: null, starting: true });
     expect(first.status).toBe(200);
     expect(first.json.config.policies.map((p: { id: string }) => p.id)).toContain(policyId);
-    const counted: string[] = [];
-    const { doc } = getDb();
-    doc.middlewareStack.add((next, context) => async (args) => {
-      counted.push(String(context.commandName));
-      return next(args);
-    }, { step: 'initialize', name: 'countForTest' });
-    try {
-      const steady = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: first.json.configVersion });
-      expect(steady.status).toBe(200);
-      expect(steady.json.config).toBeNull();
-      // One Query of the server's partition (server + inbox); the tenant comes from the instance's short cache.
-      expect(counted).toEqual(['QueryCommand']);
-    } finally {
-      doc.middlewareStack.remove('countForTest');
-    }
+    let steady: Awaited<ReturnType<typeof agentCall>> | undefined;
+    const counted = await dynamoCommandsOf(async () => {
+      steady = await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0', configVersion: first.json.configVersion });
+    });
+    expect(steady!.status).toBe(200);
+    expect(steady!.json.config).toBeNull();
+    // One Query of the server's partition (server + inbox); the tenant comes from the instance's short cache.
+    expect(counted).toEqual(['QueryCommand']);
   });
 
   it('a deactivated server gets 401 from then on and its server shows deactivated', async () => {
@@ -271,6 +240,28 @@ describe('a full upload over the wire', () => {
     expect((await agentCall(agent.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1.0.0' })).status).toBe(401);
     expect((await stack.api('GET', `/v1/servers/${agent.serverId}`, { key: admin })).json.status).toBe('deactivated');
     expect((await stack.api('POST', `/v1/servers/${agent.serverId}/scans`, { key: admin })).status).toBe(404);
+  });
+});
+
+describe('what enrollment and check-in tell the agent about its group (issue 18)', () => {
+  it('a tag no group has: enrolled into Unassigned, which has no policy, and the answer says both', async () => {
+    const enrolled = await stack.api('POST', '/v1/agent/enroll', { key: stack.credentials.enrollmentKey, body: { hostname: 'typo-1', platform: 'linux', agentVersion: '1', tag: 'wbe' } });
+    expect(enrolled.status).toBe(201);
+    expect(enrolled.json).toMatchObject({ tagMatched: false, group: { id: 'grp_unassigned', name: 'Unassigned', policyCount: 0 } });
+    const checkIn = await agentCall(enrolled.json.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1' });
+    expect(checkIn.json.config).toEqual({ policies: [], group: { id: 'grp_unassigned', name: 'Unassigned' } });
+  });
+
+  it('a matching tag: the group, how many policies it has, and its name in the config', async () => {
+    const enrolled = await stack.api('POST', '/v1/agent/enroll', { key: stack.credentials.enrollmentKey, body: { hostname: 'proto-9', platform: 'linux', agentVersion: '1', tag: 'proto' } });
+    const group = (await stack.api('GET', '/v1/server-groups', { key: admin })).json.items.find((g: { tag?: string }) => g.tag === 'proto');
+    expect(enrolled.json).toMatchObject({ tagMatched: true, group: { id: group.id, name: 'proto', policyCount: group.policyIds.length } });
+    expect(group.policyIds.length).toBeGreaterThan(0);
+    const untagged = await stack.api('POST', '/v1/agent/enroll', { key: stack.credentials.enrollmentKey, body: { hostname: 'plain-1', platform: 'linux', agentVersion: '1' } });
+    expect(untagged.json).toMatchObject({ tagMatched: false, group: { name: 'Unassigned' } });
+    const checkIn = await agentCall(enrolled.json.credential, 'POST', '/v1/agent/check-in', { agentVersion: '1' });
+    expect(checkIn.json.config.group).toEqual({ id: enrolled.json.group.id, name: 'proto' });
+    expect(checkIn.json.config.policies.map((p: { id: string }) => p.id)).toEqual(group.policyIds);
   });
 });
 

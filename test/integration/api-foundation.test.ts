@@ -134,7 +134,7 @@ describe('enrollment key', () => {
 describe('settings', () => {
   it('have the documented defaults, change partially, and set the agents\' check-in interval', async () => {
     const defaults = await stack.api('GET', '/v1/settings', { key: other.adminKey });
-    expect(defaults.json).toEqual({ labeledEventSyncIntervalMinutes: 30, weeklyReport: { dayOfWeek: 'sunday', time: '00:00' }, eventRetentionDays: 90, agentCheckInIntervalSeconds: 300 });
+    expect(defaults.json).toEqual({ labeledEventSyncIntervalMinutes: 30, weeklyReport: { dayOfWeek: 'sunday', time: '00:00' }, eventRetentionDays: 90, agentCheckInIntervalSeconds: 300, alertMailsPerProfilePerHour: 20, enrollmentRateLimitPerMinute: 1000, enrollmentKeyMaxAgeDays: null });
     const patched = await stack.api('PATCH', '/v1/settings', { key: other.adminKey, body: { weeklyReport: { time: '06:30' }, agentCheckInIntervalSeconds: 600 } });
     expect(patched.json).toMatchObject({ weeklyReport: { dayOfWeek: 'sunday', time: '06:30' }, agentCheckInIntervalSeconds: 600, eventRetentionDays: 90 });
     expect((await stack.api('PATCH', '/v1/settings', { key: other.adminKey, body: { agentCheckInIntervalSeconds: 5 } })).status).toBe(400);
@@ -155,9 +155,18 @@ describe('OpenAPI', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(Object.keys(res.json.paths)).toEqual(expect.arrayContaining(['/v1/tenants', '/v1/api-keys', '/v1/policies/{id}', '/v1/agent/scans/{id}/nodes']));
+    // /docs is Swagger UI over that document, every asset served by the app itself (rendering: test/e2e/api-reference.test.ts).
     const docs = await stack.api('GET', '/docs');
     expect(docs.status).toBe(200);
-    expect(docs.text).toContain('/v1/server-groups');
+    expect(docs.text).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const assets = [...docs.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((url) => url.startsWith('docs/'));
+    expect(assets).toHaveLength(4);
+    for (const asset of assets) {
+      const res = await stack.api('GET', `/${asset}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(res.status, asset).toBe(200);
+      expect(res.bytes.length, asset).toBeGreaterThan(100);
+    }
+    expect((await stack.api('GET', '/docs/assets/constructor')).status).toBe(404);
   });
 });
 

@@ -1,8 +1,8 @@
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTree, sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
+import { sortEntries, type PathEntry } from '../../functions/contract/tree.ts';
 import type { Entry } from '../../functions/contract/entry.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { completeOverWire, uploadOverWire, wireEntry } from '../helpers/wire-scan.ts';
 
 /**
  * A Windows server's paths (backslashes, drive letters, any case) are checked against its policy's targets
@@ -12,32 +12,15 @@ let stack: TestStack;
 let policyId: string;
 let agent: { serverId: string; credential: string };
 
-const entry = (type: Entry['type'], size: number, inode: number): Entry => ({
-  type,
-  size,
-  mode: '0644',
-  uid: 0,
-  gid: 0,
-  mtime: '2026-11-01T00:00:00.000Z',
-  ctime: '2026-11-01T00:00:00.000Z',
-  inode,
-  ...(type === 'file' ? { hash: { algorithm: 'sha256' as const, value: String(size).padStart(64, '0') } } : {}),
-});
+const entry = (type: Entry['type'], size: number, inode: number): Entry =>
+  wireEntry({ type, size, inode, ...(type === 'file' ? { hash: { algorithm: 'sha256' as const, value: String(size).padStart(64, '0') } } : {}) });
 
 async function scanOnce(entries: PathEntry[]): Promise<string> {
-  const call = (method: string, path: string, request: Record<string, unknown> = {}) => stack.api(method, path, { key: agent.credential, ...request });
-  const scanId = (await call('POST', '/v1/agent/scans', { body: { kind: 'on-demand' } })).json.id as string;
-  const tree = buildTree(sortEntries(entries));
-  const nodes = [...tree.nodes.values()].sort((a, b) => a.level - b.level).map((n) => ('entries' in n ? { level: 0, entries: n.entries } : { level: n.level, children: n.children }));
-  const stored = await call('POST', `/v1/agent/scans/${scanId}/nodes`, {
-    raw: gzipSync(JSON.stringify({ policyId, nodes })),
-    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-  });
-  expect(stored.status, stored.text).toBe(200);
-  const done = await call('POST', `/v1/agent/scans/${scanId}/complete`, { body: { results: [{ policyId, root: tree.root, filesScanned: entries.length }] } });
+  const uploaded = await uploadOverWire(stack.api, agent, policyId, sortEntries(entries));
+  const done = await completeOverWire(stack.api, agent, policyId, uploaded, entries.length);
   expect(done.status, done.text).toBe(200);
   await stack.drain();
-  return scanId;
+  return uploaded.scanId;
 }
 
 beforeAll(async () => {

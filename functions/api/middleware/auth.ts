@@ -3,6 +3,7 @@ import { config } from '../../shared/config.ts';
 import { ForbiddenError, UnauthorizedError } from '../../shared/problem.ts';
 import { hashSecret, safeEqual } from '../../shared/secrets.ts';
 import type { Role } from '../../model/enums.ts';
+import { enrollmentKeyExpired } from '../../domain/enrollment-key-expiry.ts';
 import { getApiKey } from '../../store/api-keys.ts';
 import { getServerWithInbox } from '../../store/servers.ts';
 import { getTenant, getTenantForAgent, isCurrentEnrollmentKey, type TenantItem } from '../../store/tenants.ts';
@@ -50,6 +51,9 @@ export async function identify(token: string): Promise<Principal> {
     if (!ID.test(tenantId) || !/^\d{1,9}$/.test(generation)) throw new UnauthorizedError();
     const tenant = await getTenant(tenantId);
     if (!tenant || !isCurrentEnrollmentKey(tenant, Number(generation), secret)) throw new UnauthorizedError('The enrollment key is not valid (rotated?).');
+    if (enrollmentKeyExpired(tenant, new Date())) {
+      throw new UnauthorizedError('The enrollment key expired (setting enrollmentKeyMaxAgeDays); an admin gets a new one with POST /v1/enrollment-key/rotate.');
+    }
     return { kind: 'enrollment', tenantId, tenant, generation: Number(generation) };
   }
   if (token.startsWith('dwa_')) return verifyAgent(token);
@@ -83,7 +87,8 @@ export function allows(access: Access, principal: Principal): boolean {
   return principal.kind === 'user' && RANK[principal.role] >= RANK[access];
 }
 
-const WHO: Record<Access, string> = {
+/** Who may call a route of each access, in words (403 answers and the reference say it). */
+export const WHO: Record<Access, string> = {
   operator: 'the operator key',
   enrollment: 'an enrollment key',
   agent: 'an agent credential',
@@ -117,4 +122,10 @@ export function agentOf(principal: Principal): AgentIdentity {
 export function actorOf(principal: Principal): { type: 'user'; id: string } {
   if (principal.kind !== 'user') throw new ForbiddenError();
   return { type: 'user', id: principal.keyId };
+}
+
+/** The tenant of an `enrollment` route, as read while verifying the enrollment key (not read again). */
+export function enrollingTenantOf(principal: Principal): TenantItem {
+  if (principal.kind !== 'enrollment') throw new ForbiddenError();
+  return principal.tenant;
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/problem.ts';
+import { AppError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, ValidationError } from '../../shared/problem.ts';
 import { InvalidCursorError } from '../../store/cursor.ts';
 import { DECLARED_ROUTES } from '../router.ts';
 import { logger } from '../../shared/logger.ts';
@@ -8,7 +8,9 @@ import { logger } from '../../shared/logger.ts';
 const PROBLEM = 'application/problem+json';
 
 export function problemResponse(c: Context, error: AppError): Response {
-  return c.body(JSON.stringify(error.toProblem()), error.status as 400, { 'content-type': PROBLEM });
+  const headers: Record<string, string> = { 'content-type': PROBLEM };
+  if (error instanceof TooManyRequestsError) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  return c.body(JSON.stringify(error.toProblem()), error.status as 400, headers);
 }
 
 /**

@@ -12,9 +12,10 @@ dashboardRoutes.openapi(
     method: 'get',
     path: '/v1/dashboard',
     access: 'read-only',
-    tags: ['Dashboard'],
-    summary: 'What changed: totals by change type, severity, label and server, and a daily series',
-    description: 'Counted in whole UTC days, from the day of `from` (default: 29 days before `to`) to the day of `to` (default: today); at most 366 days.',
+    operationId: 'getDashboard',
+    tag: 'Dashboard',
+    summary: 'What changed, in totals',
+    description: 'Totals by change type, severity, label and server, and a daily series. Counted in whole UTC days, from the day of `from` (default: 29 days before `to`) to the day of `to` (default: today); at most 366 days.',
     request: {
       query: z
         .object({

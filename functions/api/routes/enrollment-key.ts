@@ -1,18 +1,31 @@
 import { NotFoundError } from '../../shared/problem.ts';
 import { EnrollmentKeySchema } from '../../model/api-key.ts';
-import { enrollmentKeyOf, getTenant, rotateEnrollmentKey } from '../../store/tenants.ts';
+import { getTenant } from '../../store/tenants.ts';
+import { enrollmentKeyView, rotateEnrollmentKey } from '../../use-cases/rotate-enrollment-key.ts';
+import { callerOf } from '../request-origin.ts';
 import { errorResponses, jsonResponse } from '../schemas/common.schemas.ts';
 import { newRouter, route } from '../router.ts';
 
 export const enrollmentKeyRoutes = newRouter();
-const tags = ['Enrollment'];
+const tag = 'Enrollment';
 
 enrollmentKeyRoutes.openapi(
-  route({ method: 'get', path: '/v1/enrollment-key', access: 'admin', tags, summary: 'The tenant\'s current agent enrollment key (admin)', responses: { 200: jsonResponse(EnrollmentKeySchema, 'The key agents enroll with.'), ...errorResponses } }),
+  route({
+    method: 'get',
+    path: '/v1/enrollment-key',
+    access: 'admin',
+    operationId: 'getEnrollmentKey',
+    tag,
+    summary: 'Get the enrollment key',
+    description:
+      'The key (`dwe_...`) agents register with: `driftwatch-agent enroll --api <url> --key <key> [--tag <group tag>]`. It only enrolls; each agent then gets its own credential. ' +
+      'With the setting `enrollmentKeyMaxAgeDays`, the key expires (`expiresAt`) that many days after it was issued.',
+    responses: { 200: jsonResponse(EnrollmentKeySchema, 'The key agents enroll with.'), ...errorResponses },
+  }),
   async (c) => {
     const tenant = await getTenant(c.var.tenantId);
     if (!tenant) throw new NotFoundError('tenant');
-    return c.json({ key: enrollmentKeyOf(tenant) }, 200);
+    return c.json(enrollmentKeyView(tenant), 200);
   },
 );
 
@@ -21,10 +34,11 @@ enrollmentKeyRoutes.openapi(
     method: 'post',
     path: '/v1/enrollment-key/rotate',
     access: 'admin',
-    tags,
-    summary: 'Rotate the enrollment key (admin); the old key stops working at once',
-    description: 'Enrolled agents keep working: they use their own credentials.',
+    operationId: 'rotateEnrollmentKey',
+    tag,
+    summary: 'Rotate the enrollment key',
+    description: 'The old key stops enrolling at once (401). Agents already enrolled keep working: they use their own credentials. The rotation is recorded in the audit trail.',
     responses: { 200: jsonResponse(EnrollmentKeySchema, 'The new key.'), ...errorResponses },
   }),
-  async (c) => c.json({ key: await rotateEnrollmentKey(c.var.tenantId) }, 200),
+  async (c) => c.json(await rotateEnrollmentKey(c.var.tenantId, callerOf(c), new Date()), 200),
 );

@@ -1,21 +1,31 @@
 import { z } from '@hono/zod-openapi';
 import { EventLabelSchema, EventSchema } from '../../model/event.ts';
-import { getEvent, listEvents } from '../../store/events.ts';
+import { getEvent, listEvents, servedEvent } from '../../store/events.ts';
 import { editLabelNote, labelEvents, unlabelEvent, withCurrentLabelNames } from '../../use-cases/label-events.ts';
 import { ruleDraftOf } from '../../use-cases/manage-rules.ts';
 import { CreateRuleSchema } from '../schemas/rule.schemas.ts';
 import { EventQuerySchema } from '../schemas/event.schemas.ts';
 import { EventLabelParamsSchema, LabelEventsSchema, LabelNoteSchema } from '../schemas/label.schemas.ts';
-import { errorResponses, IdParamSchema, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
+import { errorResponses, idParam, jsonBody, jsonResponse, noContent } from '../schemas/common.schemas.ts';
 import { actorOf } from '../middleware/auth.ts';
 import { found, getRoute, listRoute, newRouter, route } from '../router.ts';
 import { ValidationError } from '../../shared/problem.ts';
 
 export const eventRoutes = newRouter();
-const tags = ['Events'];
+const tag = 'Events';
 
 eventRoutes.openapi(
-  listRoute({ path: '/v1/events', tags, summary: 'Change events, newest first, with filters', schema: EventSchema, filters: EventQuerySchema }),
+  listRoute({
+    path: '/v1/events',
+    operationId: 'listEvents',
+    tag,
+    summary: 'List change events',
+    description:
+      'Newest first. Filters combine (AND); `unlabeled=true` is the triage queue (not with `labelId`). Each event says what changed (`changeType`, `changedAttributes`), ' +
+      'its state before and after, its severity (from the target\'s `critical`) and its labels.',
+    schema: EventSchema,
+    filters: EventQuerySchema,
+  }),
   async (c) => {
     const { limit, cursor, ...filters } = c.req.valid('query');
     if (filters.labelId && filters.unlabeled) throw new ValidationError('Ask for one label or for unlabeled events, not both.', [{ path: 'unlabeled', message: 'not with labelId' }]);
@@ -24,19 +34,23 @@ eventRoutes.openapi(
   },
 );
 
-eventRoutes.openapi(getRoute({ path: '/v1/events/{id}', tags, summary: 'Get an event', schema: EventSchema }), async (c) => {
-  const event = found(await getEvent(c.var.tenantId, c.req.valid('param').id), 'event');
+eventRoutes.openapi(
+  getRoute({ path: '/v1/events/{id}', what: 'event', operationId: 'getEvent', tag, summary: 'Get an event', description: 'One change with its before and after states and its labels.', schema: EventSchema }),
+  async (c) => {
+  const event = servedEvent(found(await getEvent(c.var.tenantId, c.req.valid('param').id), 'event'));
   return c.json((await withCurrentLabelNames(c.var.tenantId, [event]))[0]!, 200);
-});
+  },
+);
 
 eventRoutes.openapi(
   route({
     method: 'post',
     path: '/v1/events/labels',
     access: 'user',
-    tags,
-    summary: 'Label events (up to 500 at once), with an optional note',
-    description: 'Every event must exist and be able to take the label, or nothing is labeled. An event that already has the label keeps it (its note is set when a note is given).',
+    operationId: 'labelEvents',
+    tag,
+    summary: 'Label events',
+    description: 'Up to 500 events at once, with an optional note; each application is recorded in the label history. Every event must exist and be able to take the label, or nothing is labeled. An event that already has the label keeps it (its note is set when a note is given).',
     request: { body: jsonBody(LabelEventsSchema) },
     responses: {
       200: jsonResponse(z.object({ labeled: z.number().int(), newlyLabeled: z.number().int(), alreadyLabeled: z.number().int(), notesChanged: z.number().int() }), 'How many events carry the label now, and how many got it now.'),
@@ -51,8 +65,10 @@ eventRoutes.openapi(
     method: 'delete',
     path: '/v1/events/{id}/labels/{labelId}',
     access: 'user',
-    tags,
+    operationId: 'unlabelEvent',
+    tag,
     summary: 'Take a label off an event',
+    description: 'The removal is recorded in the label history. An event that does not carry the label: 404.',
     request: { params: EventLabelParamsSchema },
     responses: { ...noContent, ...errorResponses },
   }),
@@ -68,8 +84,10 @@ eventRoutes.openapi(
     method: 'patch',
     path: '/v1/events/{id}/labels/{labelId}',
     access: 'user',
-    tags,
-    summary: 'Edit (or, with null, remove) the note of a label on an event',
+    operationId: 'editEventLabelNote',
+    tag,
+    summary: 'Edit the note of a label on an event',
+    description: '`null` (or an empty string) removes the note. The change is recorded in the label history.',
     request: { params: EventLabelParamsSchema, body: jsonBody(LabelNoteSchema) },
     responses: { 200: jsonResponse(EventLabelSchema, 'The label on the event.'), ...errorResponses },
   }),
@@ -84,10 +102,12 @@ eventRoutes.openapi(
     method: 'post',
     path: '/v1/events/{id}/rule-draft',
     access: 'author',
-    tags,
-    summary: 'Learn from an event: a rule body matching it (path, change type, hostname), to adjust and post to /v1/rules',
-    description: 'Nothing is stored. The draft labels with Expected; change labelId and criteria as needed.',
-    request: { params: IdParamSchema },
+    operationId: 'draftRuleFromEvent',
+    tag,
+    summary: 'Draft a rule from an event',
+    description:
+      'Learn from an event: a rule body whose criteria match it (path, change type, hostname), labeling with Expected, to adjust and post to /v1/rules. Nothing is stored.',
+    request: { params: idParam('event') },
     responses: { 200: jsonResponse(CreateRuleSchema, 'A rule body.'), ...errorResponses },
   }),
   async (c) => c.json(ruleDraftOf(found(await getEvent(c.var.tenantId, c.req.valid('param').id), 'event')), 200),

@@ -8,10 +8,11 @@ export const labelHistoryRoutes = newRouter();
 labelHistoryRoutes.openapi(
   listRoute({
     path: '/v1/label-history',
-    tags: ['Labels'],
-    summary: 'Label history: every application, removal and note change, newest first',
+    operationId: 'listLabelHistory',
+    tag: 'Labels',
+    summary: 'Label history',
     description:
-      'Kept as Tanium keeps it: records older than 30 days are gone; over 1,000,000 records in a tenant the oldest go first, but every record stays at least 72 hours.',
+      'Every label applied, removed or re-noted, by a user (API key id) or a rule, newest first, with the event it concerns. Kept as Tanium keeps it: records older than 30 days are gone; over 1,000,000 records in a tenant the oldest go first, but every record stays at least 72 hours.',
     schema: LabelRecordSchema,
     filters: LabelHistoryQuerySchema,
   }),

@@ -7,10 +7,19 @@ import { errorResponses, jsonBody, jsonResponse } from '../schemas/common.schema
 import { newRouter, route } from '../router.ts';
 
 export const settingsRoutes = newRouter();
-const tags = ['Settings'];
+const tag = 'Settings';
 
 settingsRoutes.openapi(
-  route({ method: 'get', path: '/v1/settings', access: 'admin', tags, summary: 'Tenant settings (admin)', responses: { 200: jsonResponse(SettingsSchema, 'Settings.'), ...errorResponses } }),
+  route({
+    method: 'get',
+    path: '/v1/settings',
+    access: 'admin',
+    operationId: 'getSettings',
+    tag,
+    summary: 'Get the tenant settings',
+    description: 'Every setting with its current value (the defaults until changed).',
+    responses: { 200: jsonResponse(SettingsSchema, 'Settings.'), ...errorResponses },
+  }),
   async (c) => {
     const tenant = await getTenant(c.var.tenantId);
     if (!tenant) throw new NotFoundError('tenant');
@@ -23,10 +32,12 @@ settingsRoutes.openapi(
     method: 'patch',
     path: '/v1/settings',
     access: 'admin',
-    tags,
-    summary: 'Change tenant settings (admin); fields left out stay unchanged',
+    operationId: 'updateSettings',
+    tag,
+    summary: 'Change the tenant settings',
+    description: 'Fields left out stay unchanged (in `weeklyReport` too). A new `agentCheckInIntervalSeconds` reaches each agent at its next check-in.',
     request: { body: jsonBody(PatchSettingsSchema) },
     responses: { 200: jsonResponse(SettingsSchema, 'Settings.'), ...errorResponses },
   }),
-  async (c) => c.json(await updateSettings(c.var.tenantId, c.req.valid('json')), 200),
+  async (c) => c.json(await updateSettings(c.var.tenantId, c.req.valid('json'), new Date()), 200),
 );

@@ -24,9 +24,13 @@ export function listQuery<T extends z.ZodRawShape = {}>(filters?: z.ZodObject<T>
   return ListQuerySchema.extend((filters?.shape ?? {}) as T).strict();
 }
 
-export const IdParamSchema = z.object({
-  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).openapi({ param: { name: 'id', in: 'path' } }),
-});
+/** An object's id, as answered when it was created. */
+export const IdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+
+/** The `{id}` path parameter of a route about one `what` (a policy, a server group, ...). */
+export function idParam(what: string) {
+  return z.object({ id: IdSchema.openapi({ param: { name: 'id', in: 'path', description: `The ${what}'s id.` } }) });
+}
 
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -51,6 +55,14 @@ export const errorResponses = {
   404: problem('No such object (or it belongs to another tenant).'),
   413: problem('Body larger than the documented limit.'),
 } as const;
+
+/** A 415 answer, for routes that read other bodies than JSON. */
+export const unsupportedMediaResponse = (description: string) => ({ 415: problem(description) });
+
+/** A 429 answer with Retry-After, for routes that have a limit per time or per object. */
+export const tooManyRequestsResponse = (description: string) => ({
+  429: { ...problem(description), headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } } },
+});
 
 /** A 409 answer, for routes that have one. */
 export const conflictResponse = (description: string) => ({ 409: problem(description) });

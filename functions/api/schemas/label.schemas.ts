@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { LabelActionSchema } from '../../model/enums.ts';
+import { IdSchema } from './common.schemas.ts';
 
 const iso = z.iso.datetime({ offset: true });
 const q = (name: string, description: string) => ({ param: { name, in: 'query' as const }, description });
@@ -43,8 +44,8 @@ export const LabelEventsSchema = z
 export const LabelNoteSchema = z.strictObject({ note: z.string().max(2000).nullable().openapi({ description: '`null` (or "") removes the note.' }) }).openapi('LabelNote');
 
 export const EventLabelParamsSchema = z.object({
-  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).openapi({ param: { name: 'id', in: 'path' } }),
-  labelId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).openapi({ param: { name: 'labelId', in: 'path' } }),
+  id: IdSchema.openapi({ param: { name: 'id', in: 'path', description: "The event's id." } }),
+  labelId: IdSchema.openapi({ param: { name: 'labelId', in: 'path', description: "The label's id (`lbl_expected`, ...)." } }),
 });
 
 export const LabelListQuerySchema = z.object({

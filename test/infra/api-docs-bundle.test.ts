@@ -1,0 +1,96 @@
+import { execFile, execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LAMBDA_ESBUILD } from '../../infra/constructs/app-function.ts';
+import { shipSwaggerUi } from '../../infra/constructs/api.ts';
+import { swaggerUiDir } from '../../functions/api/docs-assets.ts';
+
+/**
+ * Issue 18: the API Lambda serves /docs from Swagger UI's files shipped beside its bundle, not inside it.
+ * Bundles the API entry as infra/constructs/app-function.ts does (minified ESM for node22, the require
+ * banner), runs the construct's own after-bundling commands into the same directory, then calls the
+ * bundle's handler with API Gateway events in a fresh Node process, as Lambda would.
+ */
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'dw-api-bundle-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function event(path: string) {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'accept-encoding': 'gzip' },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc123',
+      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      requestId: 'r1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '01/Dec/2026:12:00:00 +0000',
+      timeEpoch: 1796126400000,
+    },
+    isBase64Encoded: false,
+  };
+}
+
+describe('the API Lambda bundle and /docs', () => {
+  it('answers the reference and its assets from files shipped beside the bundle, which does not carry them', async () => {
+    await build({
+      entryPoints: [join(REPO, 'functions/api/lambda.ts')],
+      outfile: join(out, 'index.mjs'),
+      ...LAMBDA_ESBUILD,
+      mainFields: [...LAMBDA_ESBUILD.mainFields],
+      logLevel: 'silent',
+    });
+    for (const command of shipSwaggerUi(REPO, out)) execSync(command);
+
+    const bundle = readFileSync(join(out, 'index.mjs'), 'utf8');
+    const swaggerBundle = readFileSync(join(swaggerUiDir(), 'swagger-ui-bundle.js'), 'utf8');
+    expect(bundle).not.toContain(swaggerBundle.slice(20_000, 20_200));
+    expect(statSync(join(out, 'index.mjs')).size).toBeLessThan(swaggerBundle.length);
+
+    const script = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(join(out, 'index.mjs')).href)});
+      const { gunzipSync } = await import('node:zlib');
+      const answers = {};
+      for (const path of ['/docs', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css', '/openapi.json']) {
+        const r = await handler(JSON.parse(process.env.EVENT.replaceAll('__PATH__', path)), {});
+        let body = r.isBase64Encoded ? Buffer.from(r.body, 'base64') : Buffer.from(r.body);
+        if (r.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+        answers[path] = { status: r.statusCode, type: r.headers['content-type'], length: body.length, text: body.toString('utf8').slice(0, 2000) };
+      }
+      console.log(JSON.stringify(answers));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: out,
+      maxBuffer: 16 * 1024 * 1024,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        EVENT: JSON.stringify(event('__PATH__')),
+        AWS_REGION: 'eu-west-1',
+        TABLE_NAME: 'driftwatch',
+        DRIFTWATCH_MASTER_SECRET: 'x'.repeat(48),
+        OPERATOR_KEY_HASH: '0'.repeat(64),
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      },
+    });
+    const answers = JSON.parse(stdout.trim().split('\n').pop()!);
+    expect(answers['/docs']).toMatchObject({ status: 200, type: expect.stringMatching(/text\/html/) });
+    expect(answers['/docs'].text).toContain('docs/assets/swagger-ui-bundle.js');
+    expect(answers['/docs/assets/swagger-ui-bundle.js']).toMatchObject({ status: 200, type: expect.stringMatching(/javascript/), length: Buffer.byteLength(swaggerBundle) });
+    expect(answers['/docs/assets/swagger-ui.css']).toMatchObject({ status: 200, type: expect.stringMatching(/text\/css/) });
+    expect(answers['/openapi.json'].status).toBe(200);
+    expect(JSON.parse(readFileSync(join(out, 'node_modules/swagger-ui-dist/package.json'), 'utf8')).name).toBe('swagger-ui-dist');
+  });
+});
