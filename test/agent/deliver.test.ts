@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -213,6 +213,22 @@ describe('tree memory', () => {
     expect(left.map((f) => existsSync(f))).toEqual([true, true, true, true]);
     sweepScanTrees(stateDir, Date.now() + 25 * 3600_000);
     expect(left.map((f) => existsSync(f))).toEqual([false, false, false, true]);
+  });
+
+  it('does not sweep the pin of an accepted tree written days ago while a scan holds it (the link is new, the file is not)', () => {
+    const memory = treeMemory(stateDir, 'srv_1');
+    remember(memory, scanned(entries(3000)));
+    const file = treeFileName(stateDir, 'pol_1');
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    utimesSync(file, twoDaysAgo, twoDaysAgo);
+    const scanning = new ScanTree(scanTreeFileName(stateDir, 'pol_1'), file, 'srv_1');
+    for (const e of entries(3000).slice(0, 2000)) scanning.add(e);
+    // Another agent process starts a walk meanwhile and sweeps.
+    sweepScanTrees(stateDir);
+    for (const e of entries(3000).slice(2000)) scanning.add(e);
+    const same = scanning.finish();
+    sweepScanTrees(stateDir);
+    expect(StoredTree.open(same.file)?.root).toBe(buildTree(entries(3000)).root);
   });
 
   it('keeps policy ids out of the path', () => {
