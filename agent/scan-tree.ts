@@ -74,7 +74,8 @@ export class ScanTree {
     this.held = null;
     this.previousLines?.return(undefined);
     this.previousLines = null;
-    const writer = new TreeFileWriter(this.file);
+    // Set before copying, so that abort() drops the partial file should the copy fail.
+    const writer = (this.writer = new TreeFileWriter(this.file));
     let copied = 0;
     if (held > 0) {
       for (const line of treeLines(this.base)) {
@@ -82,7 +83,6 @@ export class ScanTree {
         writer.addLine(`${line.hash}\t${line.level}\t${line.lastPath}\t${line.json}`);
       }
     }
-    this.writer = writer;
     rmSync(this.base, { force: true });
   }
 
