@@ -41,7 +41,8 @@ const withoutFullStop = (message: string): string => message.replace(/\.+$/, '')
 
 /** The line for a rejected credential: what to check depends on which credential it was. */
 function rejectedLine(error: RejectedCredentialError, command: ParsedArgs['command']): string {
-  const hint = command === 'enroll' ? 'check --key (the enrollment key may have been rotated)' : 'if this server was deactivated, enroll again to get a new credential';
+  // After enrollment the API's own detail already says why (e.g. the server was deactivated).
+  const hint = command === 'enroll' ? 'check --key (the enrollment key may have been rotated)' : 'enroll again to get a new credential';
   return `${withoutFullStop(error.message)}; ${hint}`;
 }
 

@@ -220,6 +220,14 @@ describe('a server nothing will scan is warned about, at enroll and at scan', ()
     expect(scan.code).toBe(0);
     expect(scan.json.filesScanned).toBeGreaterThan(0);
     expect([...lines(enrolled, 'warn'), ...lines(scan, 'warn')]).toEqual([]);
+
+    // Deactivated: the credential is what is wrong now, said once (exit 4).
+    expect((await stack.api('DELETE', `/v1/servers/${enrolled.json.serverId}`, { key: admin })).status).toBe(204);
+    const rejected = await runAgent(['scan'], { stateDir: dir });
+    expect(rejected.code).toBe(4);
+    expect(lines(rejected, 'error')).toEqual([expect.stringMatching(/^POST \/v1\/agent\/check-in answered 401: .+; enroll again to get a new credential$/)]);
+    expect(rejected.stderr).not.toMatch(/deactivated.*deactivated/);
+    expectNoRepeats(rejected);
   });
 });
 
