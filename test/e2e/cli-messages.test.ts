@@ -69,6 +69,20 @@ function expectNoRepeats(run: AgentRun) {
 
 const enroll = (api: string, dir: string, ...extra: string[]) => runAgent(['enroll', '--api', api, '--key', key, ...extra], { stateDir: dir });
 
+/** A directory with one file, a policy watching it, a group (tag = name) with that policy, a server enrolled in it. */
+async function coveredServer(name: string, file: string) {
+  const watched = join(root, name);
+  mkdirSync(watched);
+  writeFileSync(join(watched, file), 'a=1\n');
+  const policy = await stack.api('POST', '/v1/policies', { key: admin, body: { name, platform: 'linux', targets: [{ path: watched }] } });
+  expect(policy.status).toBe(201);
+  expect((await stack.api('POST', '/v1/server-groups', { key: admin, body: { name, tag: name, policyIds: [policy.json.id] } })).status).toBe(201);
+  const dir = stateDir();
+  const enrolled = await enroll(stack.apiUrl, dir, '--tag', name);
+  expect(enrolled.code, enrolled.stderr).toBe(0);
+  return { watched, dir, enrolled };
+}
+
 describe('a wrong --api says so, not "check the enrollment key"', () => {
   it('the API URL with /v1 (a Driftwatch API answers 404 for /v1/v1/...): no API there, check --api, and the address without /v1', async () => {
     const dir = stateDir();
@@ -136,13 +150,7 @@ describe('a wrong --api says so, not "check the enrollment key"', () => {
   });
 
   it('after enrollment, an API address gone wrong keeps the scan spooled (exit 3, names the credential file); fixed, it is delivered', async () => {
-    const watched = join(root, 'spool-case');
-    mkdirSync(watched);
-    writeFileSync(join(watched, 'a.conf'), 'a=1\n');
-    const policy = await stack.api('POST', '/v1/policies', { key: admin, body: { name: 'spool-case', platform: 'linux', targets: [{ path: watched }] } });
-    await stack.api('POST', '/v1/server-groups', { key: admin, body: { name: 'spool-case', tag: 'spool-case', policyIds: [policy.json.id] } });
-    const dir = stateDir();
-    expect((await enroll(stack.apiUrl, dir, '--tag', 'spool-case')).code).toBe(0);
+    const { watched, dir } = await coveredServer('spool-case', 'a.conf');
     expect((await runAgent(['scan'], { stateDir: dir })).code).toBe(0);
 
     const credentialFile = join(dir, 'credential.json');
@@ -208,14 +216,7 @@ describe('a server nothing will scan is warned about, at enroll and at scan', ()
   });
 
   it('a policy that applies: no warning at enroll or scan', async () => {
-    const watched = join(root, 'covered');
-    mkdirSync(watched);
-    writeFileSync(join(watched, 'x.conf'), 'x\n');
-    const policy = await stack.api('POST', '/v1/policies', { key: admin, body: { name: 'covered', platform: 'linux', targets: [{ path: watched }] } });
-    await stack.api('POST', '/v1/server-groups', { key: admin, body: { name: 'covered', tag: 'covered', policyIds: [policy.json.id] } });
-    const dir = stateDir();
-    const enrolled = await enroll(stack.apiUrl, dir, '--tag', 'covered');
-    expect(enrolled.code).toBe(0);
+    const { dir, enrolled } = await coveredServer('covered', 'x.conf');
     const scan = await runAgent(['scan'], { stateDir: dir });
     expect(scan.code).toBe(0);
     expect(scan.json.filesScanned).toBeGreaterThan(0);
