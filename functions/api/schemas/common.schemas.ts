@@ -54,6 +54,10 @@ export const errorResponses = {
   403: problem('The credential\'s role does not allow this.'),
   404: problem('No such object (or it belongs to another tenant).'),
   413: problem('Body larger than the documented limit.'),
+  503: {
+    ...problem('DynamoDB or SQS is throttling or failing right now; nothing was changed that a retry would not finish. Retry after Retry-After.'),
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } },
+  },
 } as const;
 
 /** A 415 answer, for routes that read other bodies than JSON. */
