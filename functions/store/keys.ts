@@ -19,8 +19,8 @@ import { TABLE_KEY } from './table.ts';
  * | report       | T#t#REPORTS             | REPORT#id     | T#t#POL#p#REPORTS / REPORT#id |                            |                           |
  * | report part  | T#t#REPORT#id           | PART#nnnnn    |                               |                            |                           |
  * | report cursor| T#t                     | REPORTCURSOR#p|                               |                            |                           |
- * | label        | T#t                     | LABEL#l       |                               |                            |                           |
- * | rule         | T#t                     | RULE#r        |                               |                            |                           |
+ * | label        | T#t                     | LABEL#l       |                               | T#t#CLEANUP / <at>#label#l (deleted, until cleaned up) |   |
+ * | rule         | T#t                     | RULE#r        |                               | T#t#CLEANUP / <at>#rule#r (deleted, until cleaned up)  |   |
  * | labeled event| T#t#LBLEV#l#k           | EV#id         | T#t#RULE#r#k / EV#id (a rule applied it) |                 |                           |
  * | unlabeled ev.| T#t#UNLBL#k             | EV#id         |                               |                            |                           |
  * | label record | T#t#LH#k                | LH#id         | T#t#POL#p#LH#k / LH#id        | T#t#LBL#l#LH#k / LH#id     | T#t#NOTIFY#k / LH#id (until synced) |
@@ -51,6 +51,10 @@ import { TABLE_KEY } from './table.ts';
  * A scan is in gsi2 (`UPLOADED`) only while its upload is recorded and its ingest not done: the schedule's
  * sweep reads it by time (`<at>` is when its ingest was last enqueued) to re-drive an ingest whose message
  * was lost. Sharded like the scans themselves, since a scheduled scan of a large group writes it in a burst.
+ *
+ * A deleted label or rule is in gsi2 (`CLEANUP`) until the label-cleanup worker has taken its labels off
+ * every event: `<at>` is when its cleanup last made progress (or was last sent), so the schedule's sweep
+ * re-sends only a cleanup whose message was lost or keeps failing, never one that is merely long.
  *
  * The wake index (gsi3, sparse) holds every item with recurring work due at a time (a group's scheduled
  * scans, a tenant's weekly reports) under that time, in WAKE_SHARDS global partitions `WAKE#w` (`w` from
@@ -196,6 +200,13 @@ export const triageKeys = {
   labels: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'LABEL#' }),
   rule: (tenantId: string, ruleId: string): Key => ({ pk: t(tenantId), sk: `RULE#${ruleId}` }),
   rules: (tenantId: string) => ({ pk: t(tenantId), skPrefix: 'RULE#' }),
+  /** Index keys of a deleted label's or rule's cleanup, owed until done; `progressAt` is when it last moved. */
+  cleanupOwed: (tenantId: string, kind: 'label' | 'rule', id: string, progressAt: string) => ({
+    gsi2pk: `${t(tenantId)}#CLEANUP`,
+    gsi2sk: `${progressAt}#${kind}#${id}`,
+  }),
+  /** The cleanups owed in a tenant that last moved before `progressBefore` (ISO). */
+  cleanupsOwed: (tenantId: string, progressBefore: string) => ({ index: 'gsi2' as const, pk: `${t(tenantId)}#CLEANUP`, from: '0', to: progressBefore }),
 
   /** One item per (label, event) the label is on, in the event's shard: listing by label reads only these. */
   labeledEvent: (tenantId: string, labelId: string, eventId: string): Key => ({ pk: `${t(tenantId)}#LBLEV#${labelId}#${shardOf(eventId)}`, sk: `EV#${eventId}` }),

@@ -20,6 +20,8 @@ export const labels = defineEntity<LabelItem>({
   name: 'label',
   key: (tenantId, labelId) => triageKeys.label(tenantId, labelId),
   idOf: (label) => label.id,
+  // A tombstone owes its cleanup until cleanedAt (the schedule's sweep re-sends a lost one).
+  indexes: (tenantId, label) => (label.deletedAt && !label.cleanedAt ? triageKeys.cleanupOwed(tenantId, 'label', label.id, label.deletedAt) : {}),
 });
 
 const DEFAULTS = new Map(DEFAULT_LABELS.map((label) => [label.id, label]));

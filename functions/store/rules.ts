@@ -44,3 +44,14 @@ function served(item: RuleItem): Rule {
   const { deletedAt: _deletedAt, ...rule } = item;
   return rule;
 }
+
+/**
+ * Makes the rule a tombstone (it labels nothing more) that owes its cleanup: in the CLEANUP index until the
+ * label-cleanup worker deletes it, so the schedule's sweep re-sends a cleanup whose message was lost.
+ */
+export async function markRuleDeleted(tenantId: string, rule: RuleItem, now: Date): Promise<void> {
+  const deletedAt = now.toISOString();
+  await rules.update(tenantId, rule.id, {
+    set: { deletedAt, active: false, ...(rule.active ? { deactivatedAt: deletedAt } : {}), ...triageKeys.cleanupOwed(tenantId, 'rule', rule.id, deletedAt) },
+  });
+}

@@ -4,6 +4,7 @@ import { getEvents } from '../store/events.ts';
 import { deleteLabeledEvent, labeledEventsToClean, putLabeledEvent } from '../store/event-labels.ts';
 import { getLabelItem, labels } from '../store/labels.ts';
 import { rules } from '../store/rules.ts';
+import { markCleanupProgress } from '../store/label-cleanups.ts';
 import { enqueue } from '../queues/enqueue.ts';
 import { labelCleanupQueue } from '../queues/queues.ts';
 import { removeLabelFromEvent } from './event-label-steps.ts';
@@ -46,9 +47,12 @@ export async function cleanUpLabels(message: CleanupMessage, now = new Date()): 
     }
   }
   logger.info('labels cleaned up', { tenantId, kind, id, looked: items.length, removed });
-  if (items.length > 0) await enqueue(labelCleanupQueue, message);
-  else if (kind === 'rule') await rules.remove(tenantId, id, { expression: 'attribute_exists(deletedAt)' });
-  else await labels.update(tenantId, id, { set: { cleanedAt: now.toISOString() } }, { expression: 'attribute_exists(deletedAt)' });
+  if (items.length > 0) {
+    // Progress first, so the schedule's sweep leaves a long cleanup alone while it moves.
+    await markCleanupProgress(tenantId, { kind, id }, now);
+    await enqueue(labelCleanupQueue, message);
+  } else if (kind === 'rule') await rules.remove(tenantId, id, { expression: 'attribute_exists(deletedAt)' });
+  else await labels.update(tenantId, id, { set: { cleanedAt: now.toISOString() }, remove: ['gsi2pk', 'gsi2sk'] }, { expression: 'attribute_exists(deletedAt)' });
 }
 
 async function labelSubject(tenantId: string, labelId: string): Promise<{ by: AppliedBy; at: string } | undefined> {

@@ -6,7 +6,7 @@ import { criterionProblem } from '../domain/rule-match.ts';
 import { DEFAULT_LABELS } from '../model/label.ts';
 import { getLabel } from '../store/labels.ts';
 import { getPolicy } from '../store/policies.ts';
-import { getRule, rules } from '../store/rules.ts';
+import { getRule, markRuleDeleted, rules } from '../store/rules.ts';
 import { enqueue } from '../queues/enqueue.ts';
 import { labelCleanupQueue } from '../queues/queues.ts';
 
@@ -90,7 +90,7 @@ export async function deleteRule(tenantId: string, ruleId: string, now: Date): P
   // Already deleted but not yet cleaned up (its tombstone goes when it is): asking again re-queues the cleanup,
   // in case a crash came between the two.
   if (!item.deletedAt) {
-    await rules.update(tenantId, ruleId, { set: { deletedAt: now.toISOString(), active: false, ...(item.active ? { deactivatedAt: now.toISOString() } : {}) } });
+    await markRuleDeleted(tenantId, item, now);
   }
   await enqueue(labelCleanupQueue, { tenantId, kind: 'rule', id: ruleId });
 }

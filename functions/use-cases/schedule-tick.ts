@@ -9,6 +9,7 @@ import { dueStateOf, forEachDue, moveDueState, type DueItem } from '../store/due
 import { groups } from '../store/groups.ts';
 import { keys, type Key, type WakeEntry } from '../store/keys.ts';
 import { listTenantIds, reportScheduleOf, tenants } from '../store/tenants.ts';
+import { redriveCleanups } from './redrive-cleanups.ts';
 import { redriveIngests } from './redrive-ingests.ts';
 import { wakeAlertDigests, type AlertMessage } from './wake-alert-digests.ts';
 import { wakeLabelSync } from './wake-label-sync.ts';
@@ -26,6 +27,8 @@ export interface TickSummary {
   lost: number;
   /** Scans whose lost ingest message the sweep sent again. */
   ingestsRedriven: number;
+  /** Deleted labels and rules whose lost cleanup message the sweep sent again. */
+  cleanupsRedriven: number;
   /** Alert digests whose time came (or whose wake-up was lost). */
   alertDigestsWoken: number;
   /** Tenants whose label sync was due (or whose wake-up was lost). */
@@ -65,11 +68,12 @@ const WEEKLY_REPORTS: DueWork<MessageOf<typeof reportsQueue>> = {
  * reports go to the reports queue. A slot stays owed until its worker reports it done, and the tick sends
  * it again if that takes longer than the queue's visibility timeout (the table is the truth, the queue a
  * wake-up). Then, per tenant, it re-drives uploaded scans whose ingest message was lost (redrive-ingests.ts)
+ * and label cleanups whose message was lost (redrive-cleanups.ts),
  * wakes the alert digests whose time has come (wake-alert-digests.ts) and the label sync of tenants whose
  * destinations are due (wake-label-sync.ts).
  */
 export async function scheduleTick(now: Date): Promise<TickSummary> {
-  const summary: TickSummary = { claimed: 0, resent: 0, lost: 0, ingestsRedriven: 0, alertDigestsWoken: 0, labelSyncsWoken: 0 };
+  const summary: TickSummary = { claimed: 0, resent: 0, lost: 0, ingestsRedriven: 0, cleanupsRedriven: 0, alertDigestsWoken: 0, labelSyncsWoken: 0 };
   await forEachDue(now, async (page) => {
     const dispatches: MessageOf<typeof scanDispatchQueue>[] = [];
     const reports: MessageOf<typeof reportsQueue>[] = [];
@@ -89,7 +93,7 @@ export async function scheduleTick(now: Date): Promise<TickSummary> {
   return summary;
 }
 
-/** The per-tenant sweeps (issues 20, 13 and 14): ingests whose message was lost, alert digests and label syncs due. */
+/** The per-tenant sweeps (issues 20, 12, 13 and 14): ingests and label cleanups whose message was lost, alert digests and label syncs due. */
 async function sweepTenants(now: Date, summary: TickSummary): Promise<void> {
   const alerts: AlertMessage[] = [];
   let cursor: string | undefined;
@@ -97,6 +101,7 @@ async function sweepTenants(now: Date, summary: TickSummary): Promise<void> {
     const page = await listTenantIds(cursor);
     for (const tenantId of page.items) {
       summary.ingestsRedriven += await redriveIngests(tenantId, now);
+      summary.cleanupsRedriven += await redriveCleanups(tenantId, now);
       alerts.push(...(await wakeAlertDigests(tenantId, now)));
       if (await wakeLabelSync(tenantId, now)) summary.labelSyncsWoken++;
     }

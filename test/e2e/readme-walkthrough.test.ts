@@ -57,5 +57,10 @@ describe('the README walk-through', () => {
 
     const mail = results.find((r) => r.code.includes('_local/mail'))!;
     expect(mail.output).toMatch(/"to":\["sec@example.com"\]/);
+
+    // The labeled event reached the receiver on this machine: the destination's health says so.
+    const sync = results.find((r) => r.code.includes('/send-now'))!;
+    expect(sync.output).toMatch(/"lastSuccessAt":"\d{4}-/);
+    expect(sync.output).toMatch(/"pendingCount":0/);
   }, 300_000);
 });

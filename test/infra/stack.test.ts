@@ -17,10 +17,11 @@ import { DEFAULT_MAIL_FROM, DriftwatchStack, ENTRIES } from '../../infra/driftwa
 type Json = Record<string, any>;
 
 /** A queue declared only in this test: adding a queue must be one declaration. */
-const LABEL_SYNC_QUEUE = defineQueue({
-  name: 'label-sync',
+/** A queue that does not exist (yet): the example of adding one. */
+const EXAMPLE_QUEUE = defineQueue({
+  name: 'example-digest' as never,
   message: zm.object({ tenantId: zm.string() }),
-  worker: 'functions/workers/label-sync.worker.ts',
+  worker: 'functions/workers/example-digest.worker.ts',
   senders: ['schedule'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
@@ -34,7 +35,7 @@ const LABEL_SYNC_QUEUE = defineQueue({
 function scratchRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'driftwatch-infra-'));
   writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), LABEL_SYNC_QUEUE.worker];
+  const entries = [ENTRIES.api, ENTRIES.schedule, ...QUEUES.map((q) => q.worker), EXAMPLE_QUEUE.worker];
   for (const entry of entries) {
     mkdirSync(dirname(join(root, entry as string)), { recursive: true });
     writeFileSync(join(root, entry as string), 'export const handler = async () => undefined;\n');
@@ -168,10 +169,10 @@ describe('workers', () => {
   });
 
   it('adds a queue and its worker with one declaration', () => {
-    const { stack: withSync, template: t } = synth({}, [...QUEUES, LABEL_SYNC_QUEUE]);
+    const { stack: withExample, template: t } = synth({}, [...QUEUES, EXAMPLE_QUEUE]);
     t.resourceCountIs('AWS::Lambda::EventSourceMapping', QUEUES.length + 1);
-    const scheduleEnv = t.toJSON().Resources[withSync.getLogicalId(withSync.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
-    expect(scheduleEnv[queueUrlEnv('label-sync')]).toEqual({ Ref: withSync.getLogicalId(withSync.queues.queues['label-sync']!.node.defaultChild as any) });
+    const scheduleEnv = t.toJSON().Resources[withExample.getLogicalId(withExample.schedule.fn.node.defaultChild as any)].Properties.Environment.Variables;
+    expect(scheduleEnv[queueUrlEnv('example-digest' as never)]).toEqual({ Ref: withExample.getLogicalId((withExample.queues.queues as Record<string, any>)['example-digest']!.node.defaultChild as any) });
   });
 
   it('the reports queue reaches the schedule only (its one sender)', () => {

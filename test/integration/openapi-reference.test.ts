@@ -107,6 +107,7 @@ describe('every operation explains itself', () => {
         'importPolicyTargets', // concurrent change
         'updateLabel', // name taken
         'revokeApiKey', // the tenant's last admin key
+        'sendSyncDestinationNow', // the destination is disabled
         'updateServerGroup', // tag taken
         'uploadNodes', // finished scans
       ].sort(),

@@ -197,10 +197,12 @@ describe('what an operator sees', () => {
   it('the sweep reads the index of uploads awaiting their ingest, never the table: 16 small queries per tenant', async () => {
     const { getDb } = await import('../../functions/shared/clients.ts');
     const { doc } = getDb();
-    const seen: { command: string; index?: string }[] = [];
+    const seen: { command: string; index?: string; partition?: string }[] = [];
     doc.middlewareStack.add(
       (next, context) => async (args) => {
-        seen.push({ command: String(context.commandName), index: (args.input as { IndexName?: string }).IndexName });
+        const input = args.input as { IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> };
+        const partition = Object.values(input.ExpressionAttributeValues ?? {}).find((v): v is string => typeof v === 'string' && v.startsWith('T#'));
+        seen.push({ command: String(context.commandName), index: input.IndexName, partition });
         return next(args);
       },
       { step: 'initialize', name: 'countSweep' },
@@ -211,6 +213,8 @@ describe('what an operator sees', () => {
       doc.middlewareStack.remove('countSweep');
     }
     expect(seen.filter((c) => c.command === 'ScanCommand')).toEqual([]);
-    expect(seen.filter((c) => c.index === 'gsi2')).toHaveLength(16);
+    const sweeps = seen.filter((c) => c.index === 'gsi2' && c.partition?.includes('#UPLOADED#'));
+    expect(sweeps).toHaveLength(16);
+    expect(new Set(sweeps.map((c) => c.partition)).size).toBe(16);
   });
 });

@@ -204,9 +204,10 @@ describe('2,000 servers in one group', () => {
     expect(counted.PutItemCommand ?? 0).toBe(0);
     expect(counted.UpdateItemCommand).toBe(2);
     // Queries: the 16 wake shards and the pages of 500 servers (the last one finds the end), and the tick's
-    // per-tenant sweeps (the tenants, then for this one tenant 16 shards of lost ingests, issue 20, and its
-    // due alert digests, issue 13); one SendMessageBatch.
-    expect(counted.QueryCommand).toBeLessThanOrEqual(16 + 5 + 1 + 16 + 1);
+    // per-tenant sweeps (the tenants, then for this one tenant 16 shards of lost ingests, issue 20, its lost
+    // label cleanups, issue 12, its due alert digests, issue 13, and its sync destinations, issue 14); one
+    // SendMessageBatch.
+    expect(counted.QueryCommand).toBeLessThanOrEqual(16 + 5 + 1 + 16 + 1 + 1 + 1);
     expect(counted.SendMessageBatchCommand).toBe(1);
     expect(counted.SendMessageCommand ?? 0).toBe(0);
     const total = Object.values(counted).reduce((a, b) => a + b, 0);
