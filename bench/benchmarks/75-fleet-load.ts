@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../lib/proc.ts';
+import { enrollSimulatedAgents } from '../lib/simulated-agents.ts';
 import type { Benchmark, Row } from '../lib/types.ts';
 
 /**
@@ -25,12 +26,7 @@ export const benchmark: Benchmark = {
     const group = await bs.api('POST', '/v1/server-groups', { name: 'fleet', tag: 'fleet', policyIds: [policy.json.id] }, admin);
     if (group.status !== 201) throw new Error(`group: ${group.status} ${JSON.stringify(group.json)}`);
     ctx.log(`enrolling ${n} simulated agents`);
-    const credentials: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const r = await bs.api('POST', '/v1/agent/enroll', { hostname: `fleet-${i}`, platform: 'linux', agentVersion: '1', tag: 'fleet' }, bs.stack.credentials.enrollmentKey);
-      if (r.status !== 201) throw new Error(`enroll: ${r.status} ${JSON.stringify(r.json)}`);
-      credentials.push(r.json.credential);
-    }
+    const credentials = await enrollSimulatedAgents(bs, n, 'fleet', 'fleet');
     const dir = join(ctx.workDir, 'fleet');
     mkdirSync(dir, { recursive: true });
     const specFile = join(dir, 'spec.json');

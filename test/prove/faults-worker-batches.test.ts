@@ -3,7 +3,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES, type QueueName } from '../../functions/queues/queues.ts';
 import type { SqsHandler } from '../../functions/local/stack.ts';
-import { deterministicId } from '../../functions/shared/ids.ts';
+import { sampleEvent } from '../helpers/sample-event.ts';
 import type { Event } from '../../functions/model/event.ts';
 import { putEvents } from '../../functions/store/events.ts';
 import { putMemberships } from '../../functions/store/event-labels.ts';
@@ -101,30 +101,10 @@ async function batchWithOnePoisoned(queue: QueueName, records: SQSRecord[], pois
   await stack.drain();
 }
 
-function eventAt(at: Date, name: string): Event {
-  const file = (hash: string) => ({ type: 'file' as const, size: 10, mode: '0644', uid: 0, gid: 0, mtime: at.toISOString(), ctime: at.toISOString(), inode: 42, hash: { algorithm: 'sha256' as const, value: hash.repeat(64) } });
-  return {
-    id: deterministicId('evt', at, name),
-    serverId: 'srv_web1',
-    hostname: 'web1.example.com',
-    groupId: 'grp_unassigned',
-    policyId: 'pol_etc',
-    targetPath: '/etc',
-    path: `/etc/${name}.conf`,
-    changeType: 'modified',
-    changedAttributes: ['content'],
-    severity: 'critical',
-    source: 'scan',
-    detectedAt: at.toISOString(),
-    before: file('a'),
-    after: file('b'),
-    labels: [],
-  };
-}
 
 /** One stored event of the tenant (as ingest writes it). */
 async function storedEvent(tenant: Tenant, name: string): Promise<Event> {
-  const event = eventAt(new Date(Date.now() - 60_000), `${name}-${tenant.id}`);
+  const event = sampleEvent(new Date(Date.now() - 60_000), `${name}-${tenant.id}`);
   await putMemberships(tenant.id, [event]);
   await putEvents(tenant.id, [event]);
   return event;
