@@ -17,8 +17,17 @@ export interface HelpRequest {
   command?: Command;
 }
 
+/** `--version` asked: print the agent's version and exit 0. */
+export interface VersionRequest {
+  version: true;
+}
+
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** `command`: the command whose usage was wrong, when known (its usage line is shown). */
+  constructor(
+    message: string,
+    readonly command?: Command,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -45,23 +54,6 @@ const COMMANDS: Record<Command, Record<string, FlagSpec>> = {
   status: { 'state-dir': STATE_DIR },
 };
 
-export const USAGE = `usage: driftwatch-agent <command> [flags]
-
-commands:
-  enroll --api URL --key ENROLLMENT_KEY [--tag T] [--hostname H] [--state-dir D]
-      register this host; keeps its credential in the state dir (mode 0600)
-  run [--once] [--state-dir D]
-      poll the API for config and pending scans, run them, upload; watch real-time policies.
-      --once: do all pending work, upload, exit
-  scan [--full] [--state-dir D]
-      scan now, upload, print a JSON summary (--full: re-hash every file)
-  status [--state-dir D]
-      print JSON: server id, API, last scan, spooled uploads, watching
-
-state dir: --state-dir, else $DRIFTWATCH_STATE_DIR, else /var/lib/driftwatch
-exit codes: 0 done, 2 bad usage, 3 API unreachable (results spooled), 4 credential rejected
-`;
-
 const isCommand = (s: string): s is Command => Object.hasOwn(COMMANDS, s);
 
 /**
@@ -69,27 +61,28 @@ const isCommand = (s: string): s is Command => Object.hasOwn(COMMANDS, s);
  * Accepts `--flag value` and `--flag=value`; rejects unknown, repeated or valueless flags.
  * @example parseArgs(['enroll', '--api', 'http://x', '--key', 'k']).flags.api === 'http://x'
  */
-export function parseArgs(argv: readonly string[]): ParsedArgs | HelpRequest {
+export function parseArgs(argv: readonly string[]): ParsedArgs | HelpRequest | VersionRequest {
   if (argv.length === 0) throw new UsageError('missing command');
   const [first, ...rest] = argv as [string, ...string[]];
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = rest[0];
     return topic !== undefined && isCommand(topic) ? { help: true, command: topic } : { help: true };
   }
-  if (!isCommand(first)) throw new UsageError(`unknown command: ${first}`);
+  if (first === '--version' || first === '-V' || first === 'version') return { version: true };
+  if (!isCommand(first)) throw new UsageError(`unknown command: ${first}${didYouMean(first, Object.keys(COMMANDS))}`);
   const specs = COMMANDS[first];
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === '--help' || arg === '-h') return { help: true, command: first };
-    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`unexpected argument: ${arg}`);
+    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`unexpected argument: ${arg}`, first);
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
-    if (!spec) throw new UsageError(`unknown flag for ${first}: --${name}`);
-    if (Object.hasOwn(flags, name)) throw new UsageError(`--${name} given twice`);
+    if (!spec) throw new UsageError(`unknown flag for ${first}: --${name}${didYouMean(name, Object.keys(specs), '--')}`, first);
+    if (Object.hasOwn(flags, name)) throw new UsageError(`--${name} given twice`, first);
     if (!spec.value) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`, first);
       flags[name] = true;
       continue;
     }
@@ -101,13 +94,30 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | HelpRequest {
       if (value !== undefined && value.startsWith('--')) value = undefined;
       else i++;
     }
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`, first);
     flags[name] = value;
   }
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.required && !Object.hasOwn(flags, name)) throw new UsageError(`${first} needs --${name}`);
+    if (spec.required && !Object.hasOwn(flags, name)) throw new UsageError(`${first} needs --${name}`, first);
   }
   return { command: first, flags };
+}
+
+/** Edit distance (Levenshtein) of two short words. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** ` (did you mean scan?)` for a near miss (at most 2 edits), else ''. */
+function didYouMean(word: string, candidates: string[], prefix = ''): string {
+  const best = candidates.map((c) => ({ c, d: distance(word, c) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= 2 && best.d < word.length ? ` (did you mean ${prefix}${best.c}?)` : '';
 }
 
 /** Reads a string flag that the spec declares as taking a value. */

@@ -1,56 +1,20 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions as HttpRequestOptions } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { DEFAULT_BACKOFF, retry, type BackoffOptions, type RetryVerdict } from './backoff.ts';
+import { ApiError, isTlsFailure, networkReason, NoApiError, noApiMessage, notTheApi, RejectedCredentialError, UnreachableError, type Problem } from './errors.ts';
 import { log } from './log.ts';
 import { AGENT_VERSION } from './version.ts';
 
 /**
  * The agent's HTTP client for `/v1/agent/*`: JSON in and out, bearer auth, optional gzip bodies,
- * bounded retries. It sorts failures into the three outcomes the CLI's exit codes are made of:
- * UnreachableError (exit 3, spool), RejectedCredentialError (exit 4) and ApiError (a real answer).
+ * bounded retries. It sorts failures into the outcomes the CLI's exit codes are made of (errors.ts):
+ * UnreachableError (exit 3, spool; NoApiError when what answered is not the API), RejectedCredentialError
+ * (exit 4) and ApiError (a real answer).
  * Built on node:http(s) with keep-alive rather than fetch: loading fetch (undici) costs ~30 ms of CPU
  * at the first request, on the critical path of every short-lived `scan`.
  */
 
-/** The API could not be reached (network, 5xx, 429) even after retries. */
-export class UnreachableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UnreachableError';
-  }
-}
-
-/** 401: the credential (or enrollment key) is not accepted, e.g. the server was deactivated. */
-export class RejectedCredentialError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RejectedCredentialError';
-  }
-}
-
-export interface Problem {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  errors?: { path: string; message: string }[];
-}
-
-/** Any other answer the caller did not expect: a 4xx with a problem+json body. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-    method: string,
-    path: string,
-  ) {
-    const p = (body ?? {}) as Problem;
-    const detail = p.detail ?? p.title ?? (typeof body === 'string' ? body.slice(0, 200) : '');
-    const fields = p.errors?.length ? ` (${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
-    super(`${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}${fields}`);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError, NoApiError, RejectedCredentialError, UnreachableError, type Problem } from './errors.ts';
 
 /** Counts request body bytes as they go over the wire (after compression, retries included). */
 export interface ByteMeter {
@@ -112,6 +76,8 @@ function retryAfterMs(header: string | null): number | undefined {
 
 function classify(error: unknown): RetryVerdict {
   if (error instanceof RetryableStatus) return { retry: true, afterMs: error.retryAfterMs };
+  // A TLS failure (wrong scheme, untrusted certificate) is the same at every try.
+  if (error instanceof NetworkError && isTlsFailure(error)) return { retry: false };
   // TypeError: a URL that does not parse (as fetch did, it counts as unreachable).
   if (error instanceof NetworkError || error instanceof TimeoutError || error instanceof TypeError) return { retry: true };
   return { retry: false };
@@ -180,21 +146,22 @@ const header = (headers: IncomingHttpHeaders, name: string): string | null => {
 };
 
 function describe(error: unknown): string {
-  if (error instanceof RetryableStatus) return error.message;
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? error.message;
-  }
-  return String(error);
+  if (error instanceof RetryableStatus || error instanceof TimeoutError) return error.message;
+  return networkReason(error);
 }
 
 export class ApiClient {
   readonly apiUrl: string;
 
+  /**
+   * `wrongUrlHint`: what to check when something other than the API answers at `apiUrl` (where the
+   * address came from: `--api` for enroll, the credential file afterwards).
+   */
   constructor(
     apiUrl: string,
     private readonly token: string,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly wrongUrlHint = 'check --api',
   ) {
     this.apiUrl = apiUrl.replace(/\/+$/, '');
   }
@@ -230,14 +197,18 @@ export class ApiClient {
           if (response.status >= 500 || response.status === 429) {
             throw new RetryableStatus(response.status, retryAfterMs(header(response.headers, 'retry-after')));
           }
+          const contentType = header(response.headers, 'content-type') ?? '';
           let body: unknown = text;
-          if (text && /json/.test(header(response.headers, 'content-type') ?? '')) {
+          if (text && /json/.test(contentType)) {
             try {
               body = JSON.parse(text);
             } catch {
               // Leave the raw text for the error message.
             }
           }
+          const answer = { status: response.status, contentType, body, location: header(response.headers, 'location') };
+          const why = notTheApi(answer);
+          if (why !== null) throw new NoApiError(noApiMessage(this.apiUrl, `${method} ${url.href}`, answer, why, this.wrongUrlHint));
           if (response.status === 401) {
             throw new RejectedCredentialError(`${method} ${path} answered 401: ${(body as Problem)?.detail ?? 'credential rejected'}`);
           }
@@ -250,8 +221,8 @@ export class ApiClient {
         this.backoff,
       );
     } catch (error) {
-      if (classify(error).retry) {
-        throw new UnreachableError(`API ${this.apiUrl} unreachable (${method} ${path}: ${describe(error)})`, { cause: error });
+      if (classify(error).retry || error instanceof NetworkError) {
+        throw new UnreachableError(`API at ${this.apiUrl} unreachable: ${describe(error)} (${method} ${path})`, { cause: error });
       }
       throw error;
     }

@@ -1,5 +1,5 @@
 import { ApiClient } from './client.ts';
-import { readCredential, type Credential } from './state.ts';
+import { paths, readCredential, type Credential } from './state.ts';
 
 /** What every enrolled command works with: where its state lives, who it is, how it talks to the API. */
 export interface AgentContext {
@@ -11,5 +11,7 @@ export interface AgentContext {
 /** Loads the credential (NotEnrolledError when absent) and builds the API client from it. */
 export function openContext(stateDir: string): AgentContext {
   const credential = readCredential(stateDir);
-  return { stateDir, credential, client: new ApiClient(credential.apiUrl, credential.credential) };
+  // The address came from `enroll --api` and is kept in the credential file: that is what to check.
+  const hint = `check apiUrl in ${paths(stateDir).credential}`;
+  return { stateDir, credential, client: new ApiClient(credential.apiUrl, credential.credential, undefined, hint) };
 }

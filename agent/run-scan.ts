@@ -234,8 +234,9 @@ export async function runScan(ctx: AgentContext, job: ScanJob, opts: { walk?: Po
 
   const walked = await walk.done;
   if (!walked.ok) {
-    const message = `scan failed: ${errorMessage(walked.error)}`;
-    log.error(scanId ? `scan ${scanId}: ${message}` : message);
+    const reason = errorMessage(walked.error);
+    const message = `scan failed: ${reason}`;
+    log.error(scanId ? `scan ${scanId} failed: ${reason}` : message);
     if (scanId && !unreachable) await reportFailure(ctx, scanId, message, meter);
     return run('failed', { error: message });
   }

@@ -1,4 +1,4 @@
-import { linkSync, rmSync } from 'node:fs';
+import { linkSync, renameSync, rmSync } from 'node:fs';
 import type { PathEntry } from '../functions/contract/entry.ts';
 import { TreeBuilder, type TreeNode } from '../functions/contract/tree.ts';
 import { readTreeMeta, treeLines, TreeFileWriter, type TreeLine } from './tree-file.ts';
@@ -7,8 +7,9 @@ import { readTreeMeta, treeLines, TreeFileWriter, type TreeLine } from './tree-f
  * The tree of one policy's scan, built while the walk goes on and written to a tree file (tree-file.ts)
  * node by node. An unchanged rescan writes nothing: while the nodes come out exactly as in `previous`
  * (the tree the server last accepted), they are only counted; the first one that differs opens the
- * file and copies the ones held back from `previous` first. A scan identical to `previous` ends as a
- * hard link to it, so every scan has a file of its own whatever happens to the memory later.
+ * file and copies the ones held back from `previous` first. `previous` is pinned by a hard link when
+ * the scan starts (`<file>.base`), so another process replacing the memory meanwhile changes nothing
+ * here, and a scan identical to it ends as that link: every scan has a file of its own.
  */
 export class ScanTree {
   private readonly builder: TreeBuilder;
@@ -16,22 +17,28 @@ export class ScanTree {
   private previousLines: Generator<TreeLine> | null = null;
   /** Nodes that matched `previous` so far and were not written; null once writing. */
   private held: number | null = null;
+  /** The hard link pinning `previous` while it is compared with. */
+  private readonly base: string;
 
   constructor(
     readonly file: string,
-    private readonly previous: string | null,
+    previous: string | null,
     private readonly serverId: string | undefined,
   ) {
     this.builder = new TreeBuilder((node) => this.node(node));
-    if (previous && readTreeMeta(previous)) {
+    this.base = `${file}.base`;
+    if (previous) {
       try {
-        this.previousLines = treeLines(previous);
-        this.held = 0;
+        linkSync(previous, this.base);
+        if (readTreeMeta(this.base)) {
+          this.previousLines = treeLines(this.base);
+          this.held = 0;
+        }
       } catch {
         this.previousLines = null;
       }
     }
-    if (this.held === null) this.writer = new TreeFileWriter(file);
+    if (this.held === null) this.start();
   }
 
   add(entry: PathEntry): void {
@@ -55,19 +62,28 @@ export class ScanTree {
     this.writer!.add(node);
   }
 
-  /** Starts writing: the nodes held back are copied from `previous`. */
+  /** Opens the file, dropping the pinned previous tree. */
+  private start(): void {
+    this.writer = new TreeFileWriter(this.file);
+    rmSync(this.base, { force: true });
+  }
+
+  /** Starts writing: the nodes held back are copied from `previous` first. */
   private release(): void {
     const held = this.held ?? 0;
     this.held = null;
     this.previousLines?.return(undefined);
     this.previousLines = null;
-    this.writer = new TreeFileWriter(this.file);
-    if (held === 0) return;
+    // Set before copying, so that abort() drops the partial file should the copy fail.
+    const writer = (this.writer = new TreeFileWriter(this.file));
     let copied = 0;
-    for (const line of treeLines(this.previous!)) {
-      if (copied++ >= held) break;
-      this.writer.addLine(`${line.hash}\t${line.level}\t${line.lastPath}\t${line.json}`);
+    if (held > 0) {
+      for (const line of treeLines(this.base)) {
+        if (copied++ >= held) break;
+        writer.addLine(`${line.hash}\t${line.level}\t${line.lastPath}\t${line.json}`);
+      }
     }
+    rmSync(this.base, { force: true });
   }
 
   /** Closes the tree; answers its root and the file holding it (`file`, or a hard link to `previous`). */
@@ -80,10 +96,9 @@ export class ScanTree {
       } catch {
         more = true;
       }
-      if (!more && readTreeMeta(this.previous!)?.root === root) {
+      if (!more && readTreeMeta(this.base)?.root === root) {
         this.previousLines!.return(undefined);
-        rmSync(this.file, { force: true });
-        linkSync(this.previous!, this.file);
+        renameSync(this.base, this.file);
         return { root, entryCount, file: this.file };
       }
       this.release();
@@ -96,6 +111,7 @@ export class ScanTree {
   abort(): void {
     this.previousLines?.return(undefined);
     this.writer?.abort();
+    rmSync(this.base, { force: true });
   }
 }
 

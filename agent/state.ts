@@ -31,7 +31,8 @@ export interface LastScan {
 export interface AgentState {
   /** The config version the agent holds, sent on check-in; null before the first config. */
   configVersion: string | null;
-  config: { policies: AgentPolicy[] } | null;
+  /** `group`: the server's group, named by the API since issue 18 (absent from older APIs' configs). */
+  config: { policies: AgentPolicy[]; group?: { id: string; name: string } } | null;
   checkInIntervalSeconds: number | null;
   lastScan: LastScan | null;
   /** Set by a running `run` process; `status` trusts it only while that pid lives. */

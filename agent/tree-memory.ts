@@ -48,7 +48,7 @@ const legacyFileNames = (stateDir: string, policyId: string) => ['entries', 'nod
 /** Scan tree files left behind by a process that died this long ago are removed. */
 const STALE_SCAN_MS = 24 * 3600 * 1000;
 
-/** Removes scan tree files (`*.scan`) older than a day: left by a crashed or killed agent. */
+/** Removes scan tree files (`*.scan`, `*.scan.base`, temporary files) untouched for a day: left by a crashed or killed agent. */
 export function sweepScanTrees(stateDir: string, now = Date.now()): void {
   const dir = paths(stateDir).trees;
   let names: string[];
@@ -58,9 +58,12 @@ export function sweepScanTrees(stateDir: string, now = Date.now()): void {
     return;
   }
   for (const name of names) {
-    if (!/\.scan$|\.tmp$/.test(name)) continue;
+    if (!/\.scan$|\.scan\.base$|\.tmp$/.test(name)) continue;
     try {
-      if (now - statSync(join(dir, name)).mtimeMs > STALE_SCAN_MS) rmSync(join(dir, name), { force: true });
+      // The ctime too: a scan's pin (and an unchanged scan's file) is a new hard link to an accepted tree
+      // whose mtime may be weeks old; making the link moved the ctime.
+      const { mtimeMs, ctimeMs } = statSync(join(dir, name));
+      if (now - Math.max(mtimeMs, ctimeMs) > STALE_SCAN_MS) rmSync(join(dir, name), { force: true });
     } catch {
       /* gone meanwhile */
     }

@@ -2,23 +2,30 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { QUEUES } from '../functions/queues/queues.ts';
+import { TABLE_INDEXES } from '../functions/store/table.ts';
 import type { QueueDeclaration } from '../functions/queues/define-queue.ts';
+import { apiFunction } from '../functions/api/api.function.ts';
+import { scheduleFunction } from '../functions/schedule/schedule.function.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
 import { Data } from './constructs/data.ts';
+import { Encryption } from './constructs/encryption.ts';
+import { grantDeclaredAccess, type AccessSources } from './constructs/function-access.ts';
 import { QueuesAndWorkers } from './constructs/queues-and-workers.ts';
 import { Schedule } from './constructs/schedule.ts';
+import { readSettings, type Settings } from './settings.ts';
+import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
+
+export { DEFAULT_MAIL_FROM } from './settings.ts';
 
 /** The repository root: entries and the lockfile are resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Lambda entry files of the API and the schedule, relative to the repo root (workers: their queue declarations). */
 export const ENTRIES = {
-  api: 'functions/api/lambda.ts',
-  schedule: 'functions/schedule/schedule.handler.ts',
+  api: apiFunction.entry,
+  schedule: scheduleFunction.entry,
 } as const;
-
-export const DEFAULT_MAIL_FROM = 'alerts@example.com';
 
 export interface DriftwatchStackProps extends StackProps {
   /** Where entries and the lockfile live; defaults to this repository. */
@@ -28,14 +35,13 @@ export interface DriftwatchStackProps extends StackProps {
 }
 
 /**
- * Driftwatch in one stack. Stateful resources (table, secret, queues) are made first and handed to the
- * stateless ones (functions, API, schedule), which receive only the grants they need.
- *
- * CDK context (`-c key=value` or cdk.json): `operatorKeyHash` (64 hex; otherwise read from the secret),
- * `secretVersionId` (pin the secret version the functions resolve), `mailFrom`, `alarmEmail`, `consoleUrl` (what
- * alert mail links to; default the HTTP API's URL).
+ * Driftwatch in one stack. Stateful resources (key, table, secret, queues) are made first and handed to the
+ * stateless ones (functions, API, schedule), which receive only what their declarations name.
+ * CDK context: infra/settings.ts (README "Deploy").
  */
 export class DriftwatchStack extends Stack {
+  readonly settings: Settings;
+  readonly encryption: Encryption | undefined;
   readonly data: Data;
   readonly queues: QueuesAndWorkers;
   readonly api: Api;
@@ -45,45 +51,40 @@ export class DriftwatchStack extends Stack {
   constructor(scope: Construct, id: string, props: DriftwatchStackProps = {}) {
     super(scope, id, props);
     const root = props.sourceRoot ?? REPO_ROOT;
-    const operatorKeyHash = optionalContext(this, 'operatorKeyHash', /^[0-9a-f]{64}$/, 'the sha256 hex (64 lowercase hex characters) of the operator key');
-    const secretVersionId = optionalContext(this, 'secretVersionId', /^[\w-]{32,64}$/, 'a Secrets Manager version id');
-    const mailFrom = optionalContext(this, 'mailFrom', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address') ?? DEFAULT_MAIL_FROM;
-    const alarmEmail = optionalContext(this, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address');
-    const consoleUrl = optionalContext(this, 'consoleUrl', /^https?:\/\/\S+$/, 'an http(s) URL');
+    const settings = (this.settings = readSettings(this));
+    this.encryption = settings.kms ? new Encryption(this, 'Encryption') : undefined;
+    const encryptionKey = this.encryption?.key;
+    const common = { root, logRetention: settings.logRetention, encryptionKey, reserveConcurrency: settings.reserveConcurrency };
 
-    this.data = new Data(this, 'Data', { operatorKeyHash, secretVersionId });
-    // What functions/shared/config.ts reads; queue URLs go only to each queue's declared senders.
-    const environment = { ...this.data.environment, MAIL_TRANSPORT: 'ses', MAIL_FROM: mailFrom };
+    this.data = new Data(this, 'Data', { operatorKeyHash: settings.operatorKeyHash, secretVersionId: settings.secretVersionId, encryptionKey });
+    // What functions/shared/config.ts reads; queue URLs go only to each queue's declared senders, secrets
+    // and table actions only to the functions that declare them (functions/shared/function-access.ts).
+    const environment = { ...this.data.environment, MAIL_TRANSPORT: 'ses', MAIL_FROM: settings.mailFrom };
+    const access: AccessSources = { table: this.data.table, indexes: TABLE_INDEXES, secrets: this.data.secretEnvironment, mailFrom: settings.mailFrom };
     const declarations = props.queues ?? QUEUES;
 
-    this.queues = new QueuesAndWorkers(this, 'Queues', { root, table: this.data.table, declarations, environment, mailFrom });
+    this.queues = new QueuesAndWorkers(this, 'Queues', { ...common, declarations, environment, access });
 
-    this.api = new Api(this, 'Api', {
-      root,
-      entry: ENTRIES.api,
-      table: this.data.table,
-      environment,
-    });
+    this.api = new Api(this, 'Api', { ...common, entry: ENTRIES.api, environment, corsOrigins: settings.corsOrigins });
+    grantDeclaredAccess(this.api.fn, apiFunction, access);
     this.queues.connectSender(this.api.fn, 'api');
-    this.schedule = new Schedule(this, 'Schedule', {
-      root,
-      entry: ENTRIES.schedule,
-      table: this.data.table,
-      environment,
-    });
+    this.schedule = new Schedule(this, 'Schedule', { ...common, entry: ENTRIES.schedule, environment });
+    grantDeclaredAccess(this.schedule.fn, scheduleFunction, access);
     this.queues.connectSender(this.schedule.fn, 'schedule');
-    // Only what seals (the API, on create and PATCH) and opens (the label-sync worker, to sign) a webhook secret gets its key.
-    for (const fn of [this.api.fn, this.queues.workers['label-sync']]) {
-      for (const [name, value] of Object.entries(this.data.webhookKeyEnvironment)) fn?.addEnvironment(name, value);
-    }
     // Links in mail: the console when one is named, else the API itself (not known to the API function: a cycle).
-    for (const worker of Object.values(this.queues.workers)) worker.addEnvironment('CONSOLE_URL', consoleUrl ?? this.api.stage.url);
+    for (const worker of Object.values(this.queues.workers)) worker.addEnvironment('CONSOLE_URL', settings.consoleUrl ?? this.api.stage.url);
 
     this.alarms = new Alarms(this, 'Alarms', {
       functions: { api: this.api.fn, schedule: this.schedule.fn, ...this.queues.workers },
-      deadLetterQueues: this.queues.deadLetterQueues,
+      deadLetterQueues: { ...this.queues.deadLetterQueues, schedule: this.schedule.deadLetterQueue },
+      messageAge: Object.fromEntries(
+        declarations.filter((d) => d.maxMessageAgeSeconds).map((d) => [d.name, { queue: this.queues.queues[d.name]!, seconds: d.maxMessageAgeSeconds! }]),
+      ),
       httpApi: this.api.httpApi,
-      email: alarmEmail,
+      table: this.data.table,
+      indexes: TABLE_INDEXES,
+      email: settings.alarmEmail,
+      encryptionKey,
     });
 
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
@@ -94,17 +95,10 @@ export class DriftwatchStack extends Stack {
     for (const def of declarations) {
       new CfnOutput(this, `DlqUrl${pascal(def.name)}`, { value: this.queues.deadLetterQueues[def.name]!.queueUrl });
     }
-  }
-}
+    acknowledgeNagFindings(this);
 
-/** A context value, checked at synth time so a typo fails `cdk synth` rather than the deployed functions. */
-function optionalContext(scope: Construct, key: string, pattern: RegExp, what: string): string | undefined {
-  const value: unknown = scope.node.tryGetContext(key);
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !pattern.test(value)) {
-    throw new Error(`CDK context "${key}" must be ${what}; got ${JSON.stringify(value)}`);
+    new CfnOutput(this, 'DlqUrlSchedule', { value: this.schedule.deadLetterQueue.queueUrl, description: 'Ticks that failed every retry' });
   }
-  return value;
 }
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());

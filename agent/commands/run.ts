@@ -11,6 +11,7 @@ import { spoolCount } from '../spool.ts';
 import { updateState, type Watching } from '../state.ts';
 import { onTermination, StopSignal } from '../stop-signal.ts';
 import { targetFilter } from '../target-filter.ts';
+import { warnIfNothingToScan } from './policy-coverage.ts';
 import { RealTimeWatcher } from '../watch.ts';
 
 /**
@@ -69,6 +70,7 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
   };
   let watching: Watching = 'off';
   let starting = true;
+  let coverageToldFor: string | null = null;
   let intervalSeconds = 60;
   let lastFallbackScan = Date.now();
   const delivered = new RecentIds(1000);
@@ -146,6 +148,11 @@ export async function runCommand(stateDir: string, once: boolean): Promise<numbe
         if (answer.configChanged) {
           policies = answer.policies;
           applyWatch();
+        }
+        // Said once per config and process: a service must not repeat it every interval.
+        if (answer.configVersion !== coverageToldFor) {
+          coverageToldFor = answer.configVersion;
+          warnIfNothingToScan(stateDir, policies);
         }
         // The walk under way is of no use without a pending scan it fits: stop it before anything else.
         const first = answer.pendingScans[0];

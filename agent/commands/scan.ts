@@ -6,6 +6,7 @@ import { flushSpool } from '../flush-spool.ts';
 import { log } from '../log.ts';
 import { scanProgress } from '../progress.ts';
 import { runScan, startWalk, walkFits, type PolicyWalk, type ScanRun } from '../run-scan.ts';
+import { warnIfNothingToScan } from './policy-coverage.ts';
 
 /** How long `scan` waits for the backend's diff of the scan (its worker runs asynchronously). */
 const STATS_WAIT_MS = 30_000;
@@ -60,6 +61,7 @@ async function checkInAndScan(ctx: AgentContext, full: boolean): Promise<{ run: 
       policies = held;
       offline = true;
     }
+    warnIfNothingToScan(ctx.stateDir, policies);
     const job = { scanId: null, kind: 'on-demand' as const, policies, full };
     // A walk of other policies is stopped before the spool is sent, not left running through it.
     if (walk && !walkFits(walk, job)) {

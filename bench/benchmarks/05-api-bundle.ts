@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
-import { LAMBDA_ESBUILD } from '../../infra/constructs/app-function.ts';
+import type { Metafile } from 'esbuild';
 import { REPO } from '../lib/context.ts';
+import { bundleLambda } from '../../infra/bundling.ts';
 import { medianOf, run } from '../lib/proc.ts';
 import { findNode22 } from '../lib/node22.ts';
 import type { Benchmark, Row } from '../lib/types.ts';
@@ -12,7 +12,7 @@ import type { Benchmark, Row } from '../lib/types.ts';
 /**
  * Runs first, before the local stack exists: a Lambda cold start has its vCPU to itself, and the stack's
  * pollers and dynalite compaction would otherwise skew fresh-process timings.
- * Lambda bundles as the CDK app builds them (infra/constructs/app-function.ts: minified ESM, node22,
+ * Lambda bundles as the CDK app builds them (infra/bundling.ts: minified ESM, node22,
  * module-first main fields, AWS SDK bundled, the createRequire banner): size, gzip size, what is inside,
  * and the cold import time of each bundle in a fresh Node process (median). Workers must carry no
  * hono / @hono/zod-openapi (DESIGN.md).
@@ -68,17 +68,10 @@ export const benchmark: Benchmark = {
     const outdir = join(ctx.workDir, 'lambda');
     const rows: Row[] = [];
     for (const [name, entry] of Object.entries(entries())) {
-      const outfile = join(outdir, `${name.replace(/\W+/g, '-')}.mjs`);
-      const result = await build({
-        entryPoints: [join(REPO, entry)],
-        outfile,
-        ...LAMBDA_ESBUILD,
-        mainFields: [...LAMBDA_ESBUILD.mainFields],
-        sourcemap: false,
-        legalComments: 'none',
-        metafile: true,
-        logLevel: 'error',
-      });
+      // Built as deployed (infra/bundling.ts, with the files shipped beside it); the size without the separate source map.
+      const built = await bundleLambda(REPO, entry, join(outdir, name.replace(/\W+/g, '-')), { sourcemap: false, legalComments: 'none', metafile: true, logLevel: 'error' });
+      const outfile = built.bundle;
+      const result = built.result as { metafile: Metafile };
       const bytes = statSync(outfile).size;
       const gz = gzipSync(readFileSync(outfile)).length;
       const pkgs = packagesOf(result.metafile, relative(process.cwd(), outfile));

@@ -26,6 +26,8 @@ export function fmt(value: number, unit: Unit): string {
     case 'WCU':
     case 'RCU':
       return `${value.toFixed(1)} ${unit}`;
+    case 'USD':
+      return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
   }
 }
 

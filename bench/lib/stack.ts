@@ -75,7 +75,8 @@ function valueSize(v: unknown): number {
   return 1;
 }
 
-const itemSize = (item: Record<string, unknown>) => Object.entries(item).reduce((n, [k, x]) => n + utf8(k) + valueSize(x), 0);
+/** An item's size as DynamoDB counts it (attribute names and values), approximately. */
+export const itemSize = (item: Record<string, unknown>) => Object.entries(item).reduce((n, [k, x]) => n + utf8(k) + valueSize(x), 0);
 
 /** GSI write units a put of these items costs on DynamoDB (one GSI, projection ALL). */
 function gsiUnits(command: string, input: any): number {

@@ -15,7 +15,7 @@ export interface Proc {
   maxRssMiB: number | null;
 }
 
-export type Unit = 's' | 'ms' | 'B' | 'KiB' | 'MiB' | 'count' | 'req/s' | 'MB/s' | '%' | 'WCU' | 'RCU';
+export type Unit = 's' | 'ms' | 'B' | 'KiB' | 'MiB' | 'count' | 'req/s' | 'MB/s' | '%' | 'WCU' | 'RCU' | 'USD';
 
 export interface Figure {
   label: string;

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
  * The files of Swagger UI (swagger-ui-dist) that /docs serves, with their content types. They are read
  * from disk when first asked for, never imported: the API bundle, which every cold start loads, stays
  * without them (about 2 MB). The Lambda gets exactly these files beside its bundle, in
- * node_modules/swagger-ui-dist/ (infra/constructs/api.ts copies them after bundling), so one lookup
+ * node_modules/swagger-ui-dist/ (infra/bundling.ts copies them after bundling), so one lookup
  * finds them both there and in a checkout.
  */
 export const SWAGGER_UI_FILES = {

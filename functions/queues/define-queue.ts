@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import type { FunctionAccess } from '../shared/function-access.ts';
 
 /**
  * The Lambda functions of the design: the API, the schedule, and one worker per queue (named after its
@@ -9,9 +10,10 @@ export type FunctionName = 'api' | 'schedule' | 'scan-dispatch' | 'scan-ingest' 
 
 /**
  * Everything about one SQS queue, in one place: the local stack, infra (queue, DLQ, worker function,
- * event source, grants) and the code that sends or receives read it from here.
+ * event source, grants) and the code that sends or receives read it from here. Its worker's access (table
+ * actions, secrets, mail: FunctionAccess) is declared here too, and granted exactly.
  */
-export interface QueueDeclaration<Name extends string = string, Message = unknown> {
+export interface QueueDeclaration<Name extends string = string, Message = unknown> extends FunctionAccess {
   /** Logical name: the local queue's name and the suffix of the cloud queue's. Its worker has the same name. */
   name: Name;
   /** The message: every send is checked against it, and so is every record the worker receives. */
@@ -26,6 +28,18 @@ export interface QueueDeclaration<Name extends string = string, Message = unknow
   workerTimeoutSeconds: number;
   /** Records per worker invocation. */
   batchSize: number;
+  /**
+   * Most worker invocations at once (the SQS event source's maximum concurrency, 2 to 1000; infra's default
+   * when absent is DEFAULT_WORKER_CONCURRENCY): what a flood of messages may put on DynamoDB or SES at a time.
+   */
+  maxConcurrency?: number;
+  /**
+   * Lambda concurrency kept for this worker alone (also its cap), so that a flood of another function (an agent
+   * storm on the API) cannot take the account's concurrency from it. Only for work that must not starve.
+   */
+  reservedConcurrency?: number;
+  /** An alarm fires when the queue's oldest message has waited this many seconds: for work that must stay timely. */
+  maxMessageAgeSeconds?: number;
 }
 
 /** Declares a queue; the identity function keeps the literal name and message types. */

@@ -24,6 +24,9 @@ export const scanDispatchQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'BatchWriteItem'],
+  // Pages of a group's servers are read with signed cursors (store/cursor.ts).
+  secrets: ['DRIFTWATCH_MASTER_SECRET'],
 });
 
 /**
@@ -39,20 +42,30 @@ export const scanIngestQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 120,
   batchSize: 5,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+  // Ingest writes hundreds of items per scan: ten at a time keep a burst of uploads inside DynamoDB's
+  // per-partition limits (docs/data-model.md); the ten are reserved, so an API flood cannot starve it.
+  maxConcurrency: 10,
+  reservedConcurrency: 10,
+  // Events are visible seconds after an upload; ten minutes of backlog means ingest is failing or starved.
+  maxMessageAgeSeconds: 600,
 });
 
 /**
  * One message per deleted label or rule: the worker takes that label (or every label the rule applied)
- * off the events, recording each removal, and continues in a new message when there is more.
+ * off the events, recording each removal, and continues in a new message when there is more. The schedule's
+ * sweep sends a cleanup again when its message was lost.
  */
 export const labelCleanupQueue = defineQueue({
   name: 'label-cleanup',
   message: z.strictObject({ tenantId: id, kind: z.enum(['label', 'rule']), id }),
   worker: 'functions/workers/label-cleanup.worker.ts',
-  senders: ['api', 'label-cleanup'],
+  senders: ['api', 'schedule', 'label-cleanup'],
   maxReceiveCount: 5,
   workerTimeoutSeconds: 120,
   batchSize: 1,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+  secrets: ['DRIFTWATCH_MASTER_SECRET'],
 });
 
 /**
@@ -68,6 +81,10 @@ export const alertsQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 60,
   batchSize: 10,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  sendsMail: true,
+  // SES's sending rate (14 mails/s for a new production account): two batches at a time stay under it.
+  maxConcurrency: 2,
 });
 
 /**
@@ -83,6 +100,9 @@ export const reportsQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 300,
   batchSize: 1,
+  tableAccess: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+  // The label records since the last report are read in pages (store/newest-first.ts, signed cursors).
+  secrets: ['DRIFTWATCH_MASTER_SECRET'],
 });
 
 /**
@@ -100,6 +120,9 @@ export const labelSyncQueue = defineQueue({
   maxReceiveCount: 5,
   workerTimeoutSeconds: 120,
   batchSize: 5,
+  tableAccess: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'],
+  // Opens sync destinations' sealed signing secrets to sign each delivery; pages records with signed cursors.
+  secrets: ['DRIFTWATCH_MASTER_SECRET', 'WEBHOOK_SECRET_KEY'],
 });
 
 export const QUEUES = [scanDispatchQueue, scanIngestQueue, labelCleanupQueue, alertsQueue, reportsQueue, labelSyncQueue] as const;

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { SecretName } from './function-access.ts';
 
 /**
  * Runtime configuration, read from the environment once at cold start and validated, so a function
@@ -7,10 +8,13 @@ import * as z from 'zod/mini';
  */
 const ConfigSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
-  /** Secret from which enrollment keys and list cursor signatures are derived. */
-  DRIFTWATCH_MASTER_SECRET: z.string().check(z.minLength(32)),
-  /** sha256 hex of the operator key (the key itself is never given to the functions). */
-  OPERATOR_KEY_HASH: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  /**
+   * Secret from which enrollment keys and list cursor signatures are derived. Only functions that declare
+   * it (function-access.ts) are given it: read it with `secret()`.
+   */
+  DRIFTWATCH_MASTER_SECRET: z.optional(z.string().check(z.minLength(32))),
+  /** sha256 hex of the operator key (the key itself is never given to the functions); the API's only. */
+  OPERATOR_KEY_HASH: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
   /** Where mail goes: `ses` (SESv2) or an smtp:// (smtps://) URL (the local mail sink, or a relay). */
   MAIL_TRANSPORT: z._default(z.string().check(z.regex(/^(ses|smtps?:\/\/\S+)$/)), 'ses'),
   MAIL_FROM: z._default(z.string(), 'alerts@driftwatch.local'),
@@ -20,8 +24,10 @@ const ConfigSchema = z.object({
    */
   CONSOLE_URL: z._default(z.url(), 'http://127.0.0.1:8080'),
   /**
-   * Key material that seals sync destinations' signing secrets (shared/secrets.ts). Only the API and the
-   * label-sync worker are given it; `WEBHOOK_SECRET_KEY_PREVIOUS` still opens what an earlier key sealed.
+   * Key material that seals sync destinations' signing secrets (shared/secrets.ts). Only functions that
+   * declare it (the API and the label-sync worker) are given it: read it with `secret()`.
+   * `WEBHOOK_SECRET_KEY_PREVIOUS` (set by hand on the same functions while rotating) still opens what an
+   * earlier key sealed.
    */
   WEBHOOK_SECRET_KEY: z.optional(z.string().check(z.minLength(32))),
   WEBHOOK_SECRET_KEY_PREVIOUS: z.optional(z.string().check(z.minLength(32))),
@@ -49,4 +55,14 @@ export function config(): Config {
     cached = parsed.data as Config;
   }
   return cached;
+}
+
+/**
+ * A secret of the configuration. Infra gives each function only the secrets its declaration names
+ * (functions/shared/function-access.ts), so a function that reads one it did not declare fails here, loudly.
+ */
+export function secret(name: SecretName): string {
+  const value = config()[name];
+  if (!value) throw new Error(`${name} is not set: this function does not declare it among its secrets (functions/shared/function-access.ts)`);
+  return value;
 }

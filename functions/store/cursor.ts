@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { config } from '../shared/config.ts';
+import { secret } from '../shared/config.ts';
 
 /**
  * Opaque list cursors: `<base64url JSON>.<HMAC>`. The signature (a key derived from the master secret)
@@ -15,7 +15,7 @@ export class InvalidCursorError extends Error {
 }
 
 let signingKey: Buffer | undefined;
-const key = () => (signingKey ??= createHmac('sha256', config().DRIFTWATCH_MASTER_SECRET).update('list-cursor').digest());
+const key = () => (signingKey ??= createHmac('sha256', secret('DRIFTWATCH_MASTER_SECRET')).update('list-cursor').digest());
 const sign = (scope: string, body: string) => createHmac('sha256', key()).update(`${scope}\n${body}`).digest().subarray(0, 16);
 
 /** A cursor carrying `position`, valid only for `scope` (a string naming the list, tenant included). */

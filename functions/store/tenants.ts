@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { config } from '../shared/config.ts';
+import { secret } from '../shared/config.ts';
 import { deriveEnrollmentSecret, safeEqual } from '../shared/secrets.ts';
 import type { TenantSettings } from '../model/settings.ts';
 import { DEFAULT_EVENT_RETENTION_DAYS } from '../domain/retention.ts';
@@ -99,15 +99,15 @@ export function forgetTenant(tenantId: string): void {
 
 /** `dwe_<tenant>.<generation>.<secret>`: derived from the master secret, so nothing secret is stored. */
 export function enrollmentKeyOf(tenant: Pick<TenantItem, 'id' | 'enrollmentGeneration'>): string {
-  const secret = deriveEnrollmentSecret(config().DRIFTWATCH_MASTER_SECRET, tenant.id, tenant.enrollmentGeneration);
-  return `dwe_${tenant.id}.${tenant.enrollmentGeneration}.${secret}`;
+  const derived = deriveEnrollmentSecret(secret('DRIFTWATCH_MASTER_SECRET'), tenant.id, tenant.enrollmentGeneration);
+  return `dwe_${tenant.id}.${tenant.enrollmentGeneration}.${derived}`;
 }
 
 /** True when `presented` is the tenant's current enrollment key. */
-export function isCurrentEnrollmentKey(tenant: TenantItem, generation: number, secret: string): boolean {
+export function isCurrentEnrollmentKey(tenant: TenantItem, generation: number, presented: string): boolean {
   if (generation !== tenant.enrollmentGeneration) return false;
-  const expected = deriveEnrollmentSecret(config().DRIFTWATCH_MASTER_SECRET, tenant.id, generation);
-  return safeEqual(expected, secret);
+  const expected = deriveEnrollmentSecret(secret('DRIFTWATCH_MASTER_SECRET'), tenant.id, generation);
+  return safeEqual(expected, presented);
 }
 
 /** Bumps the enrollment key generation: the old key stops working at once. Answers the tenant as it is now. */

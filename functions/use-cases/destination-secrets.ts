@@ -1,4 +1,4 @@
-import { config } from '../shared/config.ts';
+import { config, secret } from '../shared/config.ts';
 import { openSecret, sealingKey, sealSecret, type SealingKey } from '../shared/secrets.ts';
 import type { SyncDestinationItem } from '../store/sync-destinations.ts';
 
@@ -11,9 +11,9 @@ let keys: SealingKey[] | undefined;
 
 function sealingKeys(): SealingKey[] {
   if (!keys) {
-    const { WEBHOOK_SECRET_KEY, WEBHOOK_SECRET_KEY_PREVIOUS } = config();
-    if (!WEBHOOK_SECRET_KEY) throw new Error('WEBHOOK_SECRET_KEY is not set: this function cannot seal or open sync destination secrets');
-    keys = [sealingKey(WEBHOOK_SECRET_KEY), ...(WEBHOOK_SECRET_KEY_PREVIOUS ? [sealingKey(WEBHOOK_SECRET_KEY_PREVIOUS)] : [])];
+    // A declared secret (functions/shared/function-access.ts): only the functions that declare it are given it.
+    const previous = config().WEBHOOK_SECRET_KEY_PREVIOUS;
+    keys = [sealingKey(secret('WEBHOOK_SECRET_KEY')), ...(previous ? [sealingKey(previous)] : [])];
   }
   return keys;
 }

@@ -12,6 +12,7 @@ const testQueue = defineQueue({
   maxReceiveCount: 2,
   workerTimeoutSeconds: 10,
   batchSize: 10,
+  tableAccess: [],
 });
 
 describe('queueWorker', () => {

@@ -1,33 +1,15 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { AFTER_BUNDLING, LAMBDA_BUNDLE } from '../bundling.ts';
 import { join } from 'node:path';
-import type { BuildOptions } from 'esbuild';
 
-/**
- * esbuild's ESM output has no `require`, but some bundled CommonJS dependencies still call it for Node
- * built-ins. The alias keeps the banner's import from clashing with a `createRequire` in the bundle.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __driftwatchCreateRequire } from 'node:module'; const require = __driftwatchCreateRequire(import.meta.url);";
-
-/**
- * The esbuild options that the bundling of appFunction() below amounts to, for the test and the bench that
- * build a function the way CDK does.
- */
-export const LAMBDA_ESBUILD = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  mainFields: ['module', 'main'],
-  minify: true,
-  banner: { js: ESM_REQUIRE_BANNER },
-} as const satisfies BuildOptions;
+export { ESM_REQUIRE_BANNER } from '../bundling.ts';
 
 /** Powertools reads this; the logger in functions/shared/logger.ts uses the same name. */
 export const SERVICE_NAME = 'driftwatch';
@@ -43,18 +25,27 @@ export interface AppFunctionProps {
   memorySize?: number;
   /** Application environment (table, queue URLs, secrets, mail); the runtime defaults are added here. */
   environment: Record<string, string>;
-  /** Shell commands run after bundling (`inputDir` is the repo root, `outputDir` what is zipped): files shipped beside the bundle. */
-  afterBundling?: (inputDir: string, outputDir: string) => string[];
+  /** Retention of its log group (the `logRetentionDays` context). */
+  logRetention: RetentionDays;
+  /** The customer-managed key (`kms` context): its log group and its environment (which holds secrets) use it. */
+  encryptionKey?: IKey | undefined;
+  /** Lambda concurrency kept for this function alone, which is also its cap; none when absent. */
+  reservedConcurrency?: number | undefined;
 }
 
 /**
  * Every Driftwatch Lambda: Node 22 on arm64 (cheaper per GB-second than x86), one minified ESM bundle
  * with the AWS SDK inside (its cold import is faster than the runtime's copy, see TOOLCHAIN.md), source
- * maps on, and its own log group with a one-month retention (explicit log groups avoid the custom
- * resource Lambda that `logRetention` deploys).
+ * maps on, X-Ray active tracing, and its own log group with the configured retention (explicit log
+ * groups avoid the custom resource Lambda that `logRetention` deploys).
  */
 export function appFunction(scope: Construct, id: string, props: AppFunctionProps): NodejsFunction {
-  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
+  const afterBundling = AFTER_BUNDLING[props.entry];
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, encryptionKey: props.encryptionKey });
+  // Its own role: writing to its own log group only, instead of the AWSLambdaBasicExecutionRole managed
+  // policy (logs:CreateLogGroup and writes to every log group); everything else is granted by declaration.
+  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+  role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   return new NodejsFunction(scope, id, {
     entry: join(props.root, props.entry),
     handler: 'handler',
@@ -66,25 +57,27 @@ export function appFunction(scope: Construct, id: string, props: AppFunctionProp
     timeout: props.timeout,
     description: props.description,
     logGroup,
+    role,
+    tracing: Tracing.ACTIVE,
+    environmentEncryption: props.encryptionKey,
+    reservedConcurrentExecutions: props.reservedConcurrency,
     environment: {
       ...props.environment,
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     },
+    // The one bundling setup (infra/bundling.ts), which the bundle tests build with too.
     bundling: {
-      format: OutputFormat.ESM,
-      target: 'node22',
-      // Prefer packages' ESM builds so tree shaking works; workers must not carry hono/zod they don't use.
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      // Bundle the SDK (the default for Node 18+ leaves @aws-sdk/* external).
-      externalModules: [],
-      banner: ESM_REQUIRE_BANNER,
-      ...(props.afterBundling
-        ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: props.afterBundling } }
-        : {}),
+      format: LAMBDA_BUNDLE.format as OutputFormat,
+      target: LAMBDA_BUNDLE.target,
+      mainFields: [...LAMBDA_BUNDLE.mainFields],
+      minify: LAMBDA_BUNDLE.minify,
+      sourceMap: LAMBDA_BUNDLE.sourcemap,
+      sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+      externalModules: [...LAMBDA_BUNDLE.external],
+      banner: LAMBDA_BUNDLE.banner,
+      // Files shipped beside the bundle (the API's Swagger UI), the same commands the bundle tests run.
+      ...(afterBundling ? { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling } } : {}),
     },
   });
 }

@@ -1,8 +1,10 @@
 import { RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { GSI1, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
+import type { SecretName } from '../../functions/shared/function-access.ts';
+import { TABLE_INDEXES, TABLE_KEY, TTL_ATTRIBUTE } from '../../functions/store/table.ts';
 
 /** JSON keys of the stack's secret. */
 export const SECRET_KEYS = { masterSecret: 'masterSecret', operatorKeyHash: 'operatorKeyHash' } as const;
@@ -11,6 +13,8 @@ export const SECRET_KEYS = { masterSecret: 'masterSecret', operatorKeyHash: 'ope
 export const OPERATOR_KEY_HASH_PLACEHOLDER = '0'.repeat(64);
 
 export interface DataProps {
+  /** The customer-managed key (`kms` context); DynamoDB's AWS-owned key without it. */
+  encryptionKey?: IKey | undefined;
   /** sha256 hex of the operator key, from CDK context; when absent it is read from the secret. */
   operatorKeyHash?: string;
   /**
@@ -31,10 +35,10 @@ export class Data extends Construct {
   readonly secret: Secret;
   /** Key material sealing sync destinations' signing secrets (functions/shared/secrets.ts), its own secret. */
   readonly webhookKey: Secret;
-  /** WEBHOOK_SECRET_KEY, for the functions that seal or open those secrets only (the API, the label-sync worker). */
-  readonly webhookKeyEnvironment: Record<string, string>;
-  /** TABLE_NAME, DRIFTWATCH_MASTER_SECRET and OPERATOR_KEY_HASH, as functions/shared/config.ts reads them. */
+  /** TABLE_NAME, as functions/shared/config.ts reads it: every function gets it. */
   readonly environment: Record<string, string>;
+  /** Each secret's environment value (a dynamic reference or the context's hash): given only to functions that declare it. */
+  readonly secretEnvironment: Record<SecretName, string>;
 
   constructor(scope: Construct, id: string, props: DataProps = {}) {
     super(scope, id);
@@ -44,18 +48,25 @@ export class Data extends Construct {
       sortKey: { name: TABLE_KEY.sortKey, type: AttributeType.STRING },
       // Traffic follows agents' scan schedules and bursts at dispatch: on-demand, no capacity planning.
       billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
+      // Without the kms flag: DynamoDB's default AWS-owned key, free (the AWS-managed aws/dynamodb key bills
+      // KMS requests for every cache refresh and gains nothing an operator controls).
+      ...(props.encryptionKey
+        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : { encryption: TableEncryption.DEFAULT }),
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: GSI1.indexName,
-      partitionKey: { name: GSI1.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: GSI1.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
+    // Every index the store queries, from the one declaration the local stack uses too.
+    for (const index of TABLE_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
 
     this.secret = new Secret(this, 'Secret', {
       description: 'Driftwatch master secret (generated) and operator key hash (set by the operator)',
@@ -73,12 +84,12 @@ export class Data extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.webhookKeyEnvironment = { WEBHOOK_SECRET_KEY: SecretValue.secretsManager(this.webhookKey.secretArn).unsafeUnwrap() };
 
-    this.environment = {
-      TABLE_NAME: this.table.tableName,
+    this.environment = { TABLE_NAME: this.table.tableName };
+    this.secretEnvironment = {
       DRIFTWATCH_MASTER_SECRET: this.secretField(SECRET_KEYS.masterSecret, props.secretVersionId),
       OPERATOR_KEY_HASH: props.operatorKeyHash ?? this.secretField(SECRET_KEYS.operatorKeyHash, props.secretVersionId),
+      WEBHOOK_SECRET_KEY: SecretValue.secretsManager(this.webhookKey.secretArn).unsafeUnwrap(),
     };
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { applyChildEdits, applyLeafDelta, type ChildEdit } from '../../functions
 import { ApiError, type ApiClient, type RequestOptions } from '../../agent/client.ts';
 import { deliver, type PolicyTree } from '../../agent/deliver.ts';
 import { isMissingNodeError } from '../../agent/sync.ts';
-import { scanTreeFileName, treeFileName, treeMemory, type TreeMemory } from '../../agent/tree-memory.ts';
+import { scanTreeFileName, sweepScanTrees, treeFileName, treeMemory, type TreeMemory } from '../../agent/tree-memory.ts';
 import { ScanTree } from '../../agent/scan-tree.ts';
 import { StoredTree } from '../../agent/tree-file.ts';
 
@@ -178,6 +178,57 @@ describe('tree memory', () => {
     const other = changed.finish();
     expect(statSync(other.file).ino).not.toBe(before);
     expect(new Set(StoredTree.open(other.file)!.hashes)).toEqual(new Set(buildTree(entries(501)).nodes.keys()));
+  });
+
+  it('compares with the memory as it was when the scan started, though another process replaces it meanwhile', () => {
+    const memory = treeMemory(stateDir, 'srv_1');
+    remember(memory, scanned(entries(3000)));
+    const file = treeFileName(stateDir, 'pol_1');
+    const identical = entries(3000);
+    const changedLast = identical.map(([path, entry], i): PathEntry => [path, i === 2999 ? { ...entry, size: 1 } : entry]);
+    const changing = new ScanTree(scanTreeFileName(stateDir, 'pol_1'), file, 'srv_1');
+    const same = new ScanTree(scanTreeFileName(stateDir, 'pol_1'), file, 'srv_1');
+    // Most leaves match the memory and are held back, not written...
+    for (const e of changedLast.slice(0, 2000)) changing.add(e);
+    for (const e of identical.slice(0, 2000)) same.add(e);
+    // ...when another agent process (a watch, a scan) adopts a different tree as the memory.
+    remember(memory, scanned(entries(50)));
+    for (const e of changedLast.slice(2000)) changing.add(e);
+    for (const e of identical.slice(2000)) same.add(e);
+    const written = changing.finish();
+    expect(written.root).toBe(buildTree(changedLast).root);
+    expect(new Set(StoredTree.open(written.file)!.hashes)).toEqual(new Set(buildTree(changedLast).nodes.keys()));
+    const linked = same.finish();
+    expect(new Set(StoredTree.open(linked.file)!.hashes)).toEqual(new Set(buildTree(identical).nodes.keys()));
+    // Nothing of the pin is left behind.
+    expect(existsSync(`${written.file}.base`) || existsSync(`${linked.file}.base`)).toBe(false);
+  });
+
+  it('sweeps the scan files a killed agent left (trees, pins, temporary files) once a day old, and nothing else', () => {
+    const trees = join(stateDir, 'trees');
+    const left = ['pol_1.1.ab.scan', 'pol_1.1.ab.scan.base', 'pol_1.1.ab.scan.1.cd.tmp', 'pol_1.tree'].map((name) => join(trees, name));
+    mkdirSync(trees, { recursive: true });
+    for (const f of left) writeFileSync(f, 'x');
+    sweepScanTrees(stateDir, Date.now() + 3600_000);
+    expect(left.map((f) => existsSync(f))).toEqual([true, true, true, true]);
+    sweepScanTrees(stateDir, Date.now() + 25 * 3600_000);
+    expect(left.map((f) => existsSync(f))).toEqual([false, false, false, true]);
+  });
+
+  it('does not sweep the pin of an accepted tree written days ago while a scan holds it (the link is new, the file is not)', () => {
+    const memory = treeMemory(stateDir, 'srv_1');
+    remember(memory, scanned(entries(3000)));
+    const file = treeFileName(stateDir, 'pol_1');
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    utimesSync(file, twoDaysAgo, twoDaysAgo);
+    const scanning = new ScanTree(scanTreeFileName(stateDir, 'pol_1'), file, 'srv_1');
+    for (const e of entries(3000).slice(0, 2000)) scanning.add(e);
+    // Another agent process starts a walk meanwhile and sweeps.
+    sweepScanTrees(stateDir);
+    for (const e of entries(3000).slice(2000)) scanning.add(e);
+    const same = scanning.finish();
+    sweepScanTrees(stateDir);
+    expect(StoredTree.open(same.file)?.root).toBe(buildTree(entries(3000)).root);
   });
 
   it('keeps policy ids out of the path', () => {

@@ -196,6 +196,41 @@ describe('extended attributes, capabilities, ACLs and link counts', () => {
     expect(baseline.unsupportedAttributes).toEqual(['xattrs', 'acl', 'caps']);
     expect(baseline.stderr).toMatch(/getfattr/);
   });
+
+  it('getfattr gone: what the cache knows stands (ctime unchanged), a changed file makes the scan say its attributes are unread', async () => {
+    const D = join(root, 'tools-gone');
+    mkdirSync(D, { recursive: true });
+    writeFileSync(join(D, 'tool'), '#!/bin/sh\n');
+    writeFileSync(join(D, 'labeled'), 'x\n');
+    if (tools) {
+      setfattr(join(D, 'tool'), 'security.capability', '0x0100000280000000000000000000000000000000');
+      setfattr(join(D, 'labeled'), 'user.origin', 'vendor');
+    }
+    const server = await setUpServer(stack, root, 'tools-gone', [{ path: D }]);
+    const withTools = await scanCycle(stack, server.serverId, server.stateDir);
+    expect(withTools.unsupportedAttributes ?? []).toEqual(tools ? [] : ['xattrs', 'acl', 'caps']);
+    const bin = join(root, 'node-only');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const env = { PATH: bin };
+    // Nothing changed: every entry's ctime (which any xattr, ACL or capability change moves) is as
+    // cached, so the cached attributes are still true and no getfattr is needed: nothing to report.
+    const unchanged = await scanCycle(stack, server.serverId, server.stateDir, { env });
+    expect(unchanged.stats).toMatchObject({ added: 0, modified: 0, removed: 0 });
+    expect(await eventsOf(stack, server.serverId)).toEqual([]);
+    // The capability is rewritten (or, without setfattr, the ctime moved): it would take getfattr to
+    // know what changed. The scan says it could not read those attributes (GET /v1/scans/{id}) and the
+    // server compares none of them: `caps` is reported neither removed nor unchanged, only the ctime.
+    if (tools) setfattr(join(D, 'tool'), 'security.capability', '0x0100000200000000000000000000000000000000');
+    else chmodSync(join(D, 'tool'), 0o644);
+    const without = await scanCycle(stack, server.serverId, server.stateDir, { env });
+    expect(without.unsupportedAttributes).toEqual(['xattrs', 'acl', 'caps']);
+    expect(without.stderr).toMatch(/getfattr/);
+    expect(without.stats).toMatchObject({ filesScanned: 3, added: 0, modified: 1, removed: 0 });
+    const events = await eventsOf(stack, server.serverId);
+    expect(events.map((e) => `${e.changeType} ${e.path}`)).toEqual([`modified ${D}/tool`]);
+    expect(events[0].changedAttributes).toEqual(['ctime']);
+  });
 });
 
 describe('files the agent cannot read', () => {
@@ -208,13 +243,15 @@ describe('files the agent cannot read', () => {
     writeFileSync(join(W, 'f'), 'original\n');
     writeFileSync(join(W, 'g'), 'stays\n');
     writeFileSync(join(W, 'locked/inside'), 'inside\n');
+    mkdirSync(join(W, 'listonly'));
+    writeFileSync(join(W, 'listonly/x'), 'x\n');
     const stateDir = join(root, 'state-unreadable');
     mkdirSync(stateDir, { mode: 0o700 });
     chownSync(stateDir, nobody, nobody);
     const agent = { uid: nobody, gid: nobody, env: { HOME: stateDir } };
     const server = await setUpServer(stack, root, 'unreadable', [{ path: W }], { agent: { ...agent, stateDir } });
     const baseline = await scanCycle(stack, server.serverId, server.stateDir, agent);
-    expect(baseline.stats).toMatchObject({ filesScanned: 5, skipped: 0, unreadable: 0 });
+    expect(baseline.stats).toMatchObject({ filesScanned: 7, skipped: 0, unreadable: 0 });
 
     chmodSync(join(W, 'f'), 0o600);
     appendFileSync(join(W, 'f'), 'tampered\n');
@@ -230,11 +267,36 @@ describe('files the agent cannot read', () => {
     const locked = events.find((e) => e.path === `${W}/locked`)!;
     expect(locked.changedAttributes).toEqual(['content', 'mode', 'ctime']);
     expect(locked.after).toMatchObject({ type: 'directory', mode: '0700', unreadable: 'EACCES' });
-    expect(scan.stats).toMatchObject({ filesScanned: 5, added: 0, modified: 2, removed: 0, skipped: 0, unreadable: 2 });
+    expect(scan.stats).toMatchObject({ filesScanned: 7, added: 0, modified: 2, removed: 0, skipped: 0, unreadable: 2 });
 
     // The CLI summary says so too.
     const cli = await runAgent(['scan'], { ...agent, stateDir: server.stateDir });
     expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.json).toMatchObject({ filesScanned: 5, removed: 0, unreadable: 2, skipped: 0 });
+    expect(cli.json).toMatchObject({ filesScanned: 7, removed: 0, unreadable: 2, skipped: 0 });
+
+    // Readable again: the change of state is reported the other way, with the content read now; what
+    // was below the unlistable directory kept its last known entry all along (no event). A directory
+    // that can be listed but not searched: its entries cannot be stat'ed and are skipped, not removed.
+    const seen = (await eventsOf(stack, server.serverId)).length;
+    chmodSync(join(W, 'f'), 0o644);
+    chmodSync(join(W, 'locked'), 0o755);
+    chmodSync(join(W, 'listonly'), 0o744);
+    const again = await scanCycle(stack, server.serverId, server.stateDir, agent);
+    const { events: back, summary } = await newEvents(server.serverId, seen, W);
+    expect(summary).toEqual(['modified /f', 'modified /listonly', 'modified /locked']);
+    const f2 = back.find((e) => e.path === `${W}/f`)!;
+    expect(f2.changedAttributes).toEqual(['content', 'mode', 'ctime']);
+    expect(f2.before).toMatchObject({ mode: '0600', unreadable: 'EACCES' });
+    expect(f2.after).toMatchObject({ mode: '0644', hash: { value: sha256('original\ntampered\n') } });
+    expect(f2.after.unreadable).toBeUndefined();
+    const locked2 = back.find((e) => e.path === `${W}/locked`)!;
+    expect(locked2.changedAttributes).toEqual(['content', 'mode', 'ctime']);
+    expect(locked2.before).toMatchObject({ mode: '0700', unreadable: 'EACCES' });
+    expect(locked2.after.unreadable).toBeUndefined();
+    const listonly = back.find((e) => e.path === `${W}/listonly`)!;
+    expect(listonly.changedAttributes).toEqual(['mode', 'ctime']);
+    expect(listonly.after).toMatchObject({ type: 'directory', mode: '0744' });
+    expect(again.stats).toMatchObject({ filesScanned: 7, added: 0, modified: 3, removed: 0, skipped: 1, unreadable: 0 });
+    expect(again.stderr).toMatch(/listonly\/x/);
   });
 });

@@ -30,28 +30,43 @@ export function sqsEvent(queueName: string, bodies: Array<string | object>, opts
   };
 }
 
-/** An API Gateway HTTP API (payload 2.0) event, as the API Lambda receives it, from `sourceIp`. */
-export function httpApiEvent(method: string, path: string, opts: { sourceIp: string; headers?: Record<string, string>; body?: string }): APIGatewayProxyEventV2 {
+/**
+ * The event API Gateway (HTTP API, payload format 2.0) hands the API function for one request: lowercase
+ * headers, the raw query string, a text body as is and a binary one (bytes) base64-encoded, from `sourceIp`
+ * (default 127.0.0.1) as API Gateway saw it.
+ */
+export function httpApiEvent(
+  method: string,
+  pathAndQuery: string,
+  opts: { sourceIp?: string; headers?: Record<string, string>; body?: string | Uint8Array; routeKey?: string } = {},
+): APIGatewayProxyEventV2 {
+  const url = new URL(pathAndQuery, 'https://api.example.com');
+  const headers: Record<string, string> = { host: url.host, 'user-agent': 'driftwatch-test', 'x-forwarded-proto': 'https' };
+  for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
+  const query = Object.fromEntries(url.searchParams);
   const now = new Date();
-  return {
+  const binary = opts.body instanceof Uint8Array;
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'api.example.com', ...opts.headers },
+    routeKey: opts.routeKey ?? '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      domainName: 'api.example.com',
+      domainName: url.host,
       domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: opts.sourceIp, userAgent: opts.headers?.['user-agent'] ?? '' },
+      http: { method: method.toUpperCase(), path: url.pathname, protocol: 'HTTP/1.1', sourceIp: opts.sourceIp ?? '127.0.0.1', userAgent: headers['user-agent']! },
       requestId: randomUUID(),
-      routeKey: '$default',
+      routeKey: opts.routeKey ?? '$default',
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    body: opts.body,
-    isBase64Encoded: false,
+    isBase64Encoded: binary,
   };
+  if (Object.keys(query).length) event.queryStringParameters = query;
+  if (opts.body !== undefined) event.body = binary ? Buffer.from(opts.body as Uint8Array).toString('base64') : (opts.body as string);
+  return event;
 }

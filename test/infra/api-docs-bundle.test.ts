@@ -1,59 +1,30 @@
-import { execFile, execSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ESBUILD } from '../../infra/constructs/app-function.ts';
-import { shipSwaggerUi } from '../../infra/constructs/api.ts';
+import { apiFunction } from '../../functions/api/api.function.ts';
 import { swaggerUiDir } from '../../functions/api/docs-assets.ts';
+import { bundleLambda } from '../../infra/bundling.ts';
+import { REPO_ROOT } from '../../infra/driftwatch-stack.ts';
+import { httpApiEvent } from '../helpers/events.ts';
 
 /**
  * Issue 18: the API Lambda serves /docs from Swagger UI's files shipped beside its bundle, not inside it.
- * Bundles the API entry as infra/constructs/app-function.ts does (minified ESM for node22, the require
- * banner), runs the construct's own after-bundling commands into the same directory, then calls the
- * bundle's handler with API Gateway events in a fresh Node process, as Lambda would.
+ * Builds the API's deployment directory as the stack does (infra/bundling.ts: the stack's esbuild options,
+ * then its after-bundling commands), then calls the bundle's handler with API Gateway events in a fresh
+ * Node process, as Lambda would.
  */
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'dw-api-bundle-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-function event(path: string) {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'accept-encoding': 'gzip' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-      domainPrefix: 'abc123',
-      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
-      requestId: 'r1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Dec/2026:12:00:00 +0000',
-      timeEpoch: 1796126400000,
-    },
-    isBase64Encoded: false,
-  };
-}
+const PATHS = ['/docs', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css', '/openapi.json'];
 
 describe('the API Lambda bundle and /docs', () => {
   it('answers the reference and its assets from files shipped beside the bundle, which does not carry them', async () => {
-    await build({
-      entryPoints: [join(REPO, 'functions/api/lambda.ts')],
-      outfile: join(out, 'index.mjs'),
-      ...LAMBDA_ESBUILD,
-      mainFields: [...LAMBDA_ESBUILD.mainFields],
-      logLevel: 'silent',
-    });
-    for (const command of shipSwaggerUi(REPO, out)) execSync(command);
-
+    await bundleLambda(REPO_ROOT, apiFunction.entry, out, { logLevel: 'silent' });
     const bundle = readFileSync(join(out, 'index.mjs'), 'utf8');
     const swaggerBundle = readFileSync(join(swaggerUiDir(), 'swagger-ui-bundle.js'), 'utf8');
     expect(bundle).not.toContain(swaggerBundle.slice(20_000, 20_200));
@@ -63,8 +34,8 @@ describe('the API Lambda bundle and /docs', () => {
       const { handler } = await import(${JSON.stringify(pathToFileURL(join(out, 'index.mjs')).href)});
       const { gunzipSync } = await import('node:zlib');
       const answers = {};
-      for (const path of ['/docs', '/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css', '/openapi.json']) {
-        const r = await handler(JSON.parse(process.env.EVENT.replaceAll('__PATH__', path)), {});
+      for (const [path, event] of Object.entries(JSON.parse(process.env.EVENTS))) {
+        const r = await handler(event, {});
         let body = r.isBase64Encoded ? Buffer.from(r.body, 'base64') : Buffer.from(r.body);
         if (r.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         answers[path] = { status: r.statusCode, type: r.headers['content-type'], length: body.length, text: body.toString('utf8').slice(0, 2000) };
@@ -76,7 +47,7 @@ describe('the API Lambda bundle and /docs', () => {
       maxBuffer: 16 * 1024 * 1024,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
-        EVENT: JSON.stringify(event('__PATH__')),
+        EVENTS: JSON.stringify(Object.fromEntries(PATHS.map((path) => [path, httpApiEvent('GET', path, { sourceIp: '192.0.2.1', headers: { 'accept-encoding': 'gzip' } })]))),
         AWS_REGION: 'eu-west-1',
         TABLE_NAME: 'driftwatch',
         DRIFTWATCH_MASTER_SECRET: 'x'.repeat(48),

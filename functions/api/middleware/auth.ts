@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import { config } from '../../shared/config.ts';
+import { secret } from '../../shared/config.ts';
 import { ForbiddenError, UnauthorizedError } from '../../shared/problem.ts';
 import { hashSecret, safeEqual } from '../../shared/secrets.ts';
 import type { Role } from '../../model/enums.ts';
@@ -43,7 +43,7 @@ function parts(token: string, prefix: string): [string, string, string] {
 /** Verifies a credential of any kind; a missing, malformed or unknown one is a 401. */
 export async function identify(token: string): Promise<Principal> {
   if (token.startsWith('dwo_')) {
-    if (!safeEqual(hashSecret(token), config().OPERATOR_KEY_HASH)) throw new UnauthorizedError();
+    if (!safeEqual(hashSecret(token), secret('OPERATOR_KEY_HASH'))) throw new UnauthorizedError();
     return { kind: 'operator' };
   }
   if (token.startsWith('dwe_')) {
