@@ -15,6 +15,12 @@ export class XattrBatches {
   private idle: (() => void) | null = null;
   /** Why the attributes could not be read (the tool is missing), or null. */
   missing: string | null = null;
+  /**
+   * What a released slot's own work threw (writing the hash cache or the tree: a full disk). It happens in the
+   * reader's output handler, where a throw would crash the agent with a stack trace; finish() rethrows it into
+   * the walk instead, which fails the scan with its message.
+   */
+  private failure: unknown;
 
   constructor(private readonly window: OrderedWindow) {}
 
@@ -35,7 +41,11 @@ export class XattrBatches {
         this.missing ??= error instanceof XattrToolMissingError ? error.message : `getfattr failed: ${error.message}`;
       } else slot.ext = attributes;
       this.outstanding -= 1;
-      this.window.done(slot);
+      try {
+        this.window.done(slot);
+      } catch (failure) {
+        this.failure ??= failure;
+      }
       if (this.outstanding === 0) this.idle?.();
     });
   }
@@ -49,5 +59,6 @@ export class XattrBatches {
   async finish(): Promise<void> {
     this.reader.flush();
     while (this.outstanding > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.failure !== undefined) throw this.failure;
   }
 }

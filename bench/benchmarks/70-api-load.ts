@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../lib/proc.ts';
+import { enrollSimulatedAgents } from '../lib/simulated-agents.ts';
 import type { Benchmark, Row } from '../lib/types.ts';
 
 /**
@@ -17,12 +18,7 @@ export const benchmark: Benchmark = {
     const bs = await ctx.stack();
     const n = ctx.opts.loadAgents;
     ctx.log(`enrolling ${n} simulated agents`);
-    const credentials: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const r = await bs.api('POST', '/v1/agent/enroll', { hostname: `load-${i}`, platform: 'linux', agentVersion: '1' }, bs.stack.credentials.enrollmentKey);
-      if (r.status !== 201) throw new Error(`enroll: ${r.status} ${JSON.stringify(r.json)}`);
-      credentials.push(r.json.credential);
-    }
+    const credentials = await enrollSimulatedAgents(bs, n, 'load');
     const dir = join(ctx.workDir, 'load');
     mkdirSync(dir, { recursive: true });
     const specFile = join(dir, 'spec.json');

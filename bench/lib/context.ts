@@ -30,6 +30,9 @@ export interface BenchOptions {
   repeats: number;
   loadAgents: number;
   loadSeconds: number;
+  /** Simulated agents of the fleet load (check-in, scan, upload), and its measured seconds. */
+  fleetAgents: number;
+  fleetSeconds: number;
   /** Write .cpuprofile files to bench/work/profiles and summarise them. */
   profile: boolean;
   only: string[] | null;
@@ -65,6 +68,8 @@ export function parseOptions(): BenchOptions {
   --repeats N         BENCH_REPEATS       runs per timed figure, median reported (default 3)
   --load-agents N     BENCH_LOAD_AGENTS   simulated agents for the API load test (default 50)
   --load-seconds S    BENCH_LOAD_SECONDS  measured seconds of load (default 10)
+  --fleet-agents N    BENCH_FLEET_AGENTS  simulated agents checking in, scanning and uploading (default 200)
+  --fleet-seconds S   BENCH_FLEET_SECONDS measured seconds of the fleet load (default 120)
   --only a,b          BENCH_ONLY          run only these benchmarks (names as listed)
   --profile           BENCH_PROFILE=1     write .cpuprofile files to bench/work/profiles and summarise them
   --node22 PATH       BENCH_NODE22        a Node 22 binary for the API cold-import figure (default: npx node@22)`);
@@ -83,6 +88,8 @@ export function parseOptions(): BenchOptions {
     repeats: Math.max(1, Math.round(num('repeats', 'BENCH_REPEATS', 3))),
     loadAgents: Math.max(1, Math.round(num('load-agents', 'BENCH_LOAD_AGENTS', 50))),
     loadSeconds: num('load-seconds', 'BENCH_LOAD_SECONDS', 10),
+    fleetAgents: Math.max(1, Math.round(num('fleet-agents', 'BENCH_FLEET_AGENTS', 200))),
+    fleetSeconds: num('fleet-seconds', 'BENCH_FLEET_SECONDS', 120),
     profile: process.argv.includes('--profile') || ['1', 'true', 'yes'].includes(process.env.BENCH_PROFILE ?? ''),
     only: only ? only.split(',').map((s) => s.trim()).filter(Boolean) : null,
     node22: flag('node22') ?? process.env.BENCH_NODE22 ?? null,

@@ -64,6 +64,18 @@ export class TooManyRequestsError extends AppError {
     super(429, 'too-many-requests', 'Too many requests', detail);
   }
 }
+/**
+ * 503: a service we depend on (DynamoDB, SQS) is throttling or failing, after the SDK's own retries; nothing was
+ * changed that a retry of the request would not finish. `retryAfterSeconds` becomes the Retry-After header.
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(503, 'unavailable', 'Service unavailable', detail);
+  }
+}
 export class PayloadTooLargeError extends AppError {
   constructor(limitBytes: number) {
     super(413, 'payload-too-large', 'Payload too large', `The request body exceeds ${limitBytes} bytes.`);

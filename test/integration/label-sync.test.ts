@@ -14,7 +14,7 @@ import { handOnLabelRecords, MISSING_EVENT_GIVE_UP_MS } from '../../functions/us
 import { postWebhook } from '../../functions/shared/webhook-post.ts';
 import { dynamoCommandsOf } from '../helpers/dynamo-commands.ts';
 import { labelRecordOf } from '../../functions/domain/label-records.ts';
-import { deterministicId } from '../../functions/shared/ids.ts';
+import { sampleEvent } from '../helpers/sample-event.ts';
 import type { Event } from '../../functions/model/event.ts';
 
 /**
@@ -53,25 +53,7 @@ async function tenantWithEvents(n: number, tag = 'f') {
   return { tenantId, key: created.json.adminKey as string, events };
 }
 
-function eventAt(at: Date, name: string): Event {
-  return {
-    id: deterministicId('evt', at, name),
-    serverId: 'srv_web1',
-    hostname: 'web1.example.com',
-    groupId: 'grp_unassigned',
-    policyId: 'pol_etc',
-    targetPath: '/etc',
-    path: `/etc/${name}.conf`,
-    changeType: 'modified',
-    changedAttributes: ['content', 'mtime'],
-    severity: 'critical',
-    source: 'scan',
-    detectedAt: at.toISOString(),
-    before: { type: 'file', size: 10, mode: '0644', uid: 0, gid: 0, mtime: at.toISOString(), ctime: at.toISOString(), inode: 42, hash: { algorithm: 'sha256', value: 'a'.repeat(64) } },
-    after: { type: 'file', size: 12, mode: '0644', uid: 0, gid: 0, mtime: at.toISOString(), ctime: at.toISOString(), inode: 42, hash: { algorithm: 'sha256', value: 'b'.repeat(64) } },
-    labels: [],
-  };
-}
+const eventAt = sampleEvent;
 
 async function createDestination(key: string, body: Record<string, unknown>) {
   const created = await stack.api('POST', '/v1/sync-destinations', { key, body: { name: 'SIEM', type: 'webhook', secret: SECRET, ...body } });

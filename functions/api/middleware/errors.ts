@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, ValidationError } from '../../shared/problem.ts';
+import { AppError, NotFoundError, PayloadTooLargeError, ServiceUnavailableError, TooManyRequestsError, ValidationError } from '../../shared/problem.ts';
+import { awsUnavailable } from './aws-unavailable.ts';
 import { InvalidCursorError } from '../../store/cursor.ts';
 import { DECLARED_ROUTES } from '../router.ts';
 import { logger } from '../../shared/logger.ts';
@@ -9,13 +10,14 @@ const PROBLEM = 'application/problem+json';
 
 export function problemResponse(c: Context, error: AppError): Response {
   const headers: Record<string, string> = { 'content-type': PROBLEM };
-  if (error instanceof TooManyRequestsError) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  if (error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
   return c.body(JSON.stringify(error.toProblem()), error.status as 400, headers);
 }
 
 /**
  * The app's onError: our errors render as themselves, hono's HTTP errors (malformed JSON, body limit)
- * keep their status with a generic problem, and anything else is a 500 that says nothing about why.
+ * keep their status with a generic problem, AWS throttling or failing is a 503 with Retry-After, and anything
+ * else is a 500 that says nothing about why.
  */
 export function onError(error: Error, c: Context): Response {
   if (error instanceof AppError) return problemResponse(c, error);
@@ -26,6 +28,11 @@ export function onError(error: Error, c: Context): Response {
     const title = status === 400 ? 'Malformed request' : 'Request error';
     const detail = status === 400 && /JSON/i.test(error.message) ? 'The body is not valid JSON.' : error.message || title;
     return problemResponse(c, new AppError(status, status === 400 ? 'malformed' : 'http', title, detail));
+  }
+  const unavailable = awsUnavailable(error);
+  if (unavailable) {
+    logger.warn('aws service unavailable', { requestId: c.get('requestId' as never), error: { name: error.name, message: error.message } });
+    return problemResponse(c, unavailable);
   }
   // The name, message and the frame that threw are enough to find it; a whole stack trace in a log
   // line is noise and can carry request data.

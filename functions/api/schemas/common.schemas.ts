@@ -59,6 +59,10 @@ export const errorResponses = {
     ...problem('Too many invalid credentials from this address this minute (valid ones still pass).'),
     headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } },
   },
+  503: {
+    ...problem('DynamoDB or SQS is throttling or failing right now; nothing was changed that a retry would not finish. Retry after Retry-After.'),
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const } } },
+  },
 } as const;
 
 /** A 415 answer, for routes that read other bodies than JSON. */
