@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dynalite from 'dynalite';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TableWriteLog } from './table-log.ts';
 
@@ -34,6 +34,8 @@ beforeAll(async () => {
       ],
     }),
   );
+  // dynalite makes the table ACTIVE a moment later (a write before that is a ResourceNotFound on a busy machine).
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: 'driftwatch' });
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
