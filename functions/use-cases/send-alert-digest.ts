@@ -34,7 +34,7 @@ import { eventsOfScan } from '../store/events.ts';
 import { getGroup } from '../store/groups.ts';
 import { getPolicies } from '../store/policies.ts';
 import { getTenant } from '../store/tenants.ts';
-import { DIGEST_RETRY_SPAN_MS, type AlertMessage } from './wake-alert-digests.ts';
+import { digestRetrySpanMs, type AlertMessage } from './wake-alert-digests.ts';
 
 /**
  * A claim older than this belongs to a worker that died between claiming a mail and hearing back from the
@@ -89,7 +89,7 @@ export async function sendAlertDigest({ tenantId, digestId }: AlertMessage, now 
   if (refused.length) {
     // The queue retries the message; the tick keeps out of it meanwhile, and for good once it is in the DLQ.
     if (options.lastAttempt) await parkDigest(tenantId, digest.id);
-    else await rescheduleDigest(tenantId, digest.id, new Date(now.getTime() + DIGEST_RETRY_SPAN_MS).toISOString());
+    else await rescheduleDigest(tenantId, digest.id, new Date(now.getTime() + digestRetrySpanMs()).toISOString());
     throw new MailRefusedError(digest.id, refused);
   }
   // A claim of a worker still at work: it finishes the digest, or the tick wakes it again later.

@@ -1,23 +1,25 @@
 import { alertsQueue } from '../queues/queues.ts';
-import { visibilityTimeoutSeconds, type MessageOf } from '../queues/define-queue.ts';
+import type { MessageOf } from '../queues/define-queue.ts';
+import { deployedVisibilityTimeoutSeconds } from '../queues/enqueue.ts';
 import { dueDigests, rescheduleDigest } from '../store/alert-digests.ts';
 
 export type AlertMessage = MessageOf<typeof alertsQueue>;
 
-const VISIBILITY_MS = visibilityTimeoutSeconds(alertsQueue) * 1000;
+/** The alerts queue's visibility timeout as deployed (the local stack's is seconds, the cloud's minutes). */
+const visibilityMs = () => deployedVisibilityTimeoutSeconds(alertsQueue) * 1000;
 
 /**
  * How long after a digest's wake-up it is woken again if it is still not done: longer than the alerts
  * queue's visibility timeout, so a message still in flight is not doubled, while one that a crash dropped
  * is sent again by the next tick after that.
  */
-export const DIGEST_REWAKE_MS = VISIBILITY_MS + 60_000;
+export const digestRewakeMs = (): number => visibilityMs() + 60_000;
 
 /** After a refused mail, the queue's own retries (maxReceiveCount deliveries) own the digest this long. */
-export const DIGEST_RETRY_SPAN_MS = alertsQueue.maxReceiveCount * VISIBILITY_MS + 60_000;
+export const digestRetrySpanMs = (): number => alertsQueue.maxReceiveCount * visibilityMs() + 60_000;
 
 /** The wake time of a digest woken at `now`. */
-export const nextWake = (now: Date): string => new Date(now.getTime() + DIGEST_REWAKE_MS).toISOString();
+export const nextWake = (now: Date): string => new Date(now.getTime() + digestRewakeMs()).toISOString();
 
 /**
  * The schedule tick's sweep of one tenant: every pending digest whose time has come (a real-time window that

@@ -203,12 +203,14 @@ describe('the crash window', () => {
     const digest = await scanOf(['lost@example.com'], ['/bin/tool', '/etc/e']);
     await stack.drain();
     expect(await mailsTo('lost@example.com')).toHaveLength(0);
-    const later = new Date(Date.now() + wake.DIGEST_REWAKE_MS + 1000);
+    // The stack's own visibility timeout (seconds) sets when: about a minute here, not the cloud's 7 minutes.
+    expect(wake.digestRewakeMs()).toBeLessThan(2 * 60_000);
+    const later = new Date(Date.now() + wake.digestRewakeMs() + 1000);
     await stack.tick(later);
     const mails = await mailsTo('lost@example.com');
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toBe(`[critical] ${digest.hostname}: 2 changes (2 modified)`);
-    await stack.tick(new Date(later.getTime() + wake.DIGEST_REWAKE_MS + 1000));
+    await stack.tick(new Date(later.getTime() + wake.digestRewakeMs() + 1000));
     expect(await mailsTo('lost@example.com')).toHaveLength(1);
   });
 });
