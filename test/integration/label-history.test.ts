@@ -7,7 +7,7 @@ import { labelEvents } from '../../functions/use-cases/label-events.ts';
 import { listLabelHistory } from '../../functions/use-cases/list-label-history.ts';
 import type { Event } from '../../functions/model/event.ts';
 import { deterministicId } from '../../functions/shared/ids.ts';
-import { getSqs } from '../../functions/shared/clients.ts';
+import { loseNextSend, messagesSentTo } from '../helpers/sqs-faults.ts';
 
 /**
  * Label history retention (Tanium's: 30 days; at most N per tenant, oldest first; never younger than 72
@@ -110,33 +110,15 @@ describe('deleting a label', () => {
 });
 
 describe('a lost cleanup message', () => {
-  /** The next SendMessage to the label-cleanup queue fails, as a crash between the tombstone and the send would. */
-  function loseNextCleanupMessage(): { lost: () => number } {
-    let lost = 0;
-    const name = 'loseNextCleanupMessage';
-    getSqs().middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { QueueUrl?: string };
-        if (context.commandName === 'SendMessageCommand' && input.QueueUrl === stack.queueUrls['label-cleanup']) {
-          lost++;
-          getSqs().middlewareStack.remove(name);
-          throw Object.assign(new Error('injected: the cleanup message is lost'), { name: 'InjectedSendFailure' });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-    return { lost: () => lost };
-  }
   const labelsOf = async (key: string, eventId: string) => (await stack.api('GET', `/v1/events/${eventId}`, { key })).json.labels.map((l: any) => l.labelId);
 
   it('of a deleted label is sent again by the schedule sweep once the queue would have delivered it: the label leaves every event', async () => {
     const { adminKey, events } = await tenantWithEvents(2);
     const label = await stack.api('POST', '/v1/labels', { key: adminKey, body: { name: 'Lost', color: '#00ff00' } });
     await stack.api('POST', '/v1/events/labels', { key: adminKey, body: { eventIds: events.map((e) => e.id), labelId: label.json.id } });
-    const failure = loseNextCleanupMessage();
+    const failure = loseNextSend(stack.queueUrls['label-cleanup']);
     expect((await stack.api('DELETE', `/v1/labels/${label.json.id}`, { key: adminKey })).status).toBe(500);
-    expect(failure.lost()).toBe(1);
+    expect(failure.lost()).toBe(true);
     await stack.drain();
     expect(await labelsOf(adminKey, events[0]!.id)).toEqual([label.json.id]);
     // A tick within the visibility timeout leaves it (its message may still be on the way); a later one sends it.
@@ -158,33 +140,14 @@ describe('a lost cleanup message', () => {
     // The rule labels at ingest; here its application is written as the ingest would.
     await labelEvents(tenantId, { eventIds: events.map((e) => e.id), labelId: 'lbl_expected' }, { type: 'rule', id: rule.json.id }, new Date());
     expect(await labelsOf(adminKey, events[0]!.id)).toEqual(['lbl_expected']);
-    loseNextCleanupMessage();
+    loseNextSend(stack.queueUrls['label-cleanup']);
     expect((await stack.api('DELETE', `/v1/rules/${rule.json.id}`, { key: adminKey })).status).toBe(500);
     await stack.tick(new Date(Date.now() + 5 * 60_000));
     for (const e of events) expect(await labelsOf(adminKey, e.id)).toEqual([]);
     expect((await stack.api('GET', `/v1/rules/${rule.json.id}`, { key: adminKey })).status).toBe(404);
     // Nothing more is owed: later sweeps send nothing.
-    const sent = await sweepSends(() => stack.tick(new Date(Date.now() + 10 * 60_000)));
+    const sent = await messagesSentTo(stack.queueUrls['label-cleanup'], () => stack.tick(new Date(Date.now() + 10 * 60_000)));
     expect(sent).toBe(0);
   });
 
-  /** How many messages `run` sends to the label-cleanup queue. */
-  async function sweepSends(run: () => Promise<unknown>): Promise<number> {
-    let sent = 0;
-    const name = 'countCleanupSends';
-    getSqs().middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { QueueUrl?: string; Entries?: unknown[] };
-        if (input.QueueUrl === stack.queueUrls['label-cleanup']) sent += context.commandName === 'SendMessageBatchCommand' ? (input.Entries?.length ?? 0) : 1;
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-    try {
-      await run();
-    } finally {
-      getSqs().middlewareStack.remove(name);
-    }
-    return sent;
-  }
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getSqs } from '../../functions/shared/clients.ts';
+import { loseNextSend } from '../helpers/sqs-faults.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { completeOverWire, enrollOverWire, uploadOverWire, wireTree, type WireAgent } from '../helpers/wire-scan.ts';
 
@@ -21,25 +21,6 @@ beforeAll(async () => {
   await stack.api('POST', '/v1/server-groups', { key: admin, body: { name: 'recovery', tag: 'recovery', policyIds: [policyId] } });
 });
 afterAll(() => stack?.stop());
-
-/** The next SendMessage to the scan-ingest queue fails, as a crash between the API's write and its send would. */
-function loseNextIngestMessage(): { lost: () => boolean } {
-  let lost = false;
-  const name = 'loseNextIngestMessage';
-  getSqs().middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { QueueUrl?: string };
-      if (!lost && context.commandName === 'SendMessageCommand' && input.QueueUrl === stack.queueUrls['scan-ingest']) {
-        lost = true;
-        getSqs().middlewareStack.remove(name);
-        throw Object.assign(new Error('injected: the ingest message is lost'), { name: 'InjectedSendFailure' });
-      }
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  return { lost: () => lost };
-}
 
 const scanOf = async (scanId: string) => (await stack.api('GET', `/v1/scans/${scanId}`, { key: admin })).json;
 const eventsOf = async (serverId: string) => {
@@ -69,7 +50,7 @@ describe('the ingest message is lost after the upload is recorded', () => {
     const agent = await baseline('lost-1');
     const changed = wireTree(DIR, FILES, (i) => (i % 4 === 0 ? 'v2' : 'v1'));
     const upload = await uploadOverWire(stack.api, agent, policyId, changed);
-    const failure = loseNextIngestMessage();
+    const failure = loseNextSend(stack.queueUrls['scan-ingest']);
     const answer = await completeOverWire(stack.api, agent, policyId, upload, FILES);
     expect(failure.lost()).toBe(true);
     expect(answer.status).toBe(500);
@@ -95,7 +76,7 @@ describe('the ingest message is lost after the upload is recorded', () => {
     const agent = await baseline('lost-2');
     const v2 = wireTree(DIR, FILES, (i) => (i % 4 === 0 ? 'v2' : 'v1'));
     const older = await uploadOverWire(stack.api, agent, policyId, v2);
-    loseNextIngestMessage();
+    loseNextSend(stack.queueUrls['scan-ingest']);
     expect((await completeOverWire(stack.api, agent, policyId, older, FILES)).status).toBe(500);
 
     // The next scan sees the same files plus one more change: its own change only, never the older scan's again.
@@ -125,7 +106,7 @@ describe('the ingest is idempotent and ordered under races', () => {
     const { ingestScan } = await import('../../functions/use-cases/ingest-scan.ts');
     const agent = await baseline('race-1');
     const upload = await uploadOverWire(stack.api, agent, policyId, wireTree(DIR, FILES, (i) => (i < 30 ? 'v2' : 'v1')));
-    loseNextIngestMessage();
+    loseNextSend(stack.queueUrls['scan-ingest']);
     expect((await completeOverWire(stack.api, agent, policyId, upload, FILES)).status).toBe(500);
     const message = { tenantId: stack.credentials.tenantId, scanId: upload.scanId };
     const attempts = await Promise.allSettled([ingestScan(message), ingestScan(message)]);
@@ -145,13 +126,13 @@ describe('the ingest is idempotent and ordered under races', () => {
     const scannedAt = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
     // The newer scan (walked 1 minute ago) started writing its events and crashed: it holds the state.
     const newer = await uploadOverWire(stack.api, agent, policyId, wireTree(DIR, FILES, (i) => (i < 10 ? 'v3' : 'v1')));
-    loseNextIngestMessage();
+    loseNextSend(stack.queueUrls['scan-ingest']);
     expect((await completeOverWire(stack.api, agent, policyId, newer, FILES, scannedAt(1))).status).toBe(500);
     const baselineScanId = (await stack.api('GET', `/v1/scans?serverId=${agent.serverId}&status=completed`, { key: admin })).json.items[0].id;
     expect(await claimScanState(tenantId, { serverId: agent.serverId, policyId }, newer.scanId, baselineScanId)).toBe(true);
     // An older walk (5 minutes ago) is delivered only now, e.g. from the agent's spool.
     const older = await uploadOverWire(stack.api, agent, policyId, wireTree(DIR, FILES, (i) => (i < 5 ? 'v2' : 'v1')));
-    loseNextIngestMessage();
+    loseNextSend(stack.queueUrls['scan-ingest']);
     expect((await completeOverWire(stack.api, agent, policyId, older, FILES, scannedAt(5))).status).toBe(500);
     expect(await ingestScan({ tenantId, scanId: older.scanId })).toBe('waiting');
     expect((await scanOf(older.scanId)).status).toBe('running');
@@ -168,7 +149,7 @@ describe('the ingest is idempotent and ordered under races', () => {
   it('a delivered scan cannot be failed by its agent: the backend owes its events', async () => {
     const agent = await baseline('fail-1');
     const upload = await uploadOverWire(stack.api, agent, policyId, wireTree(DIR, FILES, (i) => (i === 0 ? 'v2' : 'v1')));
-    loseNextIngestMessage();
+    loseNextSend(stack.queueUrls['scan-ingest']);
     expect((await completeOverWire(stack.api, agent, policyId, upload, FILES)).status).toBe(500);
     const failed = await stack.api('POST', `/v1/agent/scans/${upload.scanId}/fail`, { key: agent.credential, body: { error: 'upload refused' } });
     expect(failed.status).toBe(409);
@@ -182,7 +163,7 @@ describe('what an operator sees', () => {
   it('GET /v1/scans?status=running shows how long each scan has been running and when its upload was recorded', async () => {
     const agent = await baseline('ops-1');
     const upload = await uploadOverWire(stack.api, agent, policyId, wireTree(DIR, FILES, (i) => (i === 0 ? 'v2' : 'v1')));
-    loseNextIngestMessage();
+    loseNextSend(stack.queueUrls['scan-ingest']);
     expect((await completeOverWire(stack.api, agent, policyId, upload, FILES)).status).toBe(500);
     const running = (await stack.api('GET', `/v1/scans?serverId=${agent.serverId}&status=running`, { key: admin })).json.items;
     expect(running.map((s: { id: string }) => s.id)).toEqual([upload.scanId]);
