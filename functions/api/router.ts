@@ -83,9 +83,9 @@ const operationIds = new Set<string>();
  * operationId, tag, summary and description are required, so no operation reaches /docs undocumented.
  */
 export function route<const R extends Omit<RouteConfig, 'operationId' | 'tags' | 'summary' | 'description'>>(
-  config: R & OperationDocs & { access: Access; bodyLimit?: number; contentEncodings?: readonly string[] },
+  config: R & OperationDocs & { access: Access; bodyLimit?: number; contentEncodings?: readonly string[]; readsOwnBody?: boolean },
 ) {
-  const { access, bodyLimit, contentEncodings, tag, description, ...rest } = config;
+  const { access, bodyLimit, contentEncodings, readsOwnBody, tag, description, ...rest } = config;
   if (!/^[a-z][A-Za-z0-9]*$/.test(rest.operationId)) throw new Error(`operationId ${rest.operationId} is not camelCase`);
   if (operationIds.has(rest.operationId)) throw new Error(`operationId ${rest.operationId} is used twice`);
   operationIds.add(rest.operationId);
@@ -98,7 +98,11 @@ export function route<const R extends Omit<RouteConfig, 'operationId' | 'tags' |
     middleware: [
       limitBody(bodyLimit ?? BODY_LIMITS.json),
       authorize(access),
-      strictRequest({ query: rest.request?.query !== undefined, body: rest.request?.body !== undefined, encodings: contentEncodings ?? [] }),
+      strictRequest({
+        query: rest.request?.query !== undefined,
+        body: readsOwnBody ? 'own' : rest.request?.body !== undefined ? 'validated' : 'none',
+        encodings: contentEncodings ?? [],
+      }),
     ] as never,
   }) as unknown as R;
 }
@@ -112,7 +116,7 @@ export function ownBodyRoute<const R extends Omit<RouteConfig, 'operationId' | '
   config: R & OperationDocs & { access: Access; bodyLimit?: number; contentEncodings?: readonly string[] },
   handler: Handler<AuthEnv>,
 ): void {
-  const { middleware, ...documented } = route(config) as RouteConfig;
+  const { middleware, ...documented } = route({ ...config, readsOwnBody: true }) as RouteConfig;
   router.openAPIRegistry.registerPath(documented);
   const handlers = [...(middleware as MiddlewareHandler<AuthEnv>[]), handler] as [Handler<AuthEnv>];
   router.on([documented.method.toUpperCase()], [documented.path.replace(/\{([^}]+)\}/g, ':$1')], ...handlers);

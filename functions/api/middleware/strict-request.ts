@@ -6,8 +6,8 @@ import { AppError, UnsupportedMediaTypeError, ValidationError } from '../../shar
 export interface RequestShape {
   /** The route declares query parameters (its own schema then checks them). */
   query: boolean;
-  /** The route declares a request body. */
-  body: boolean;
+  /** The route declares a request body: `validated` by its schema, `own` when its handler reads and checks it itself. */
+  body: 'none' | 'validated' | 'own';
   /** Content-Encodings the route decodes itself (`gzip` for node uploads); any other is a 415. */
   encodings: readonly string[];
 }
@@ -51,7 +51,8 @@ function declaresBody(c: Context): boolean {
  * the route does not decode is a 415 (a client would otherwise have its compressed body read as text); a
  * query parameter on a route that takes none, like an unknown one on a list, is a 400 naming it; a body on a
  * route that takes none is a 400 (an empty body or `{}` pass: they hold no field). A JSON body must be
- * UTF-8 without NUL characters (400).
+ * UTF-8 without NUL characters (400); a route that reads its own body (node uploads) checks that itself, with
+ * the same functions, so a large upload is decoded and parsed once.
  */
 export function strictRequest(shape: RequestShape) {
   return createMiddleware(async function refuseWhatTheRouteDoesNotRead(c, next) {
@@ -65,9 +66,9 @@ export function strictRequest(shape: RequestShape) {
         throw new ValidationError(`Unknown query parameter(s): ${names.join(', ')}. This route takes none.`, names.map((path) => ({ path, message: 'unknown query parameter' })));
       }
     }
-    if (!shape.body) {
+    if (shape.body === 'none') {
       if (declaresBody(c)) await refuseBody(c);
-    } else if (encoding === 'identity' && JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+    } else if (shape.body === 'validated' && encoding === 'identity' && JSON_TYPE.test(c.req.header('content-type') ?? '')) {
       // Read once here (hono caches it for the validator) and checked as the validator cannot: bytes and NUL.
       parseJsonWithoutNul(strictUtf8(await c.req.arrayBuffer()));
     }
